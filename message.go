@@ -1,0 +1,51 @@
+package parley
+
+import (
+	"strconv"
+	"time"
+)
+
+// Kinds of message. Every kind is stored in the log and delivered in ID
+// order; the kind becomes the SSE "event:" field.
+const (
+	KindMessage = "message" // a chat line
+	KindJoin    = "join"    // someone entered a room
+	KindLeave   = "leave"   // someone left a room
+	KindNotice  = "notice"  // a system notice
+)
+
+// Message is one entry of a room's log. The store assigns ID and Time.
+type Message struct {
+	ID   int64     `json:"id"`
+	Room string    `json:"room"`
+	Kind string    `json:"kind"`
+	From string    `json:"from"`
+	Text string    `json:"text"`
+	Time time.Time `json:"time"`
+}
+
+// Room is a named channel that messages are posted to.
+type Room struct {
+	Name    string    `json:"name"`
+	Topic   string    `json:"topic,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// DefaultRoom exists in every store from its first migration on.
+const DefaultRoom = "lobby"
+
+// ParseCursor parses a client-supplied cursor (a message ID). The empty
+// string means "no cursor" and yields ok == false with a nil error.
+func ParseCursor(s string) (id int64, ok bool, err error) {
+	if s == "" {
+		return 0, false, nil
+	}
+	if len(s) > 19 {
+		return 0, false, Errorf(EInvalid, "cursor %.24q is not a message ID: expected a non-negative integer", s)
+	}
+	id, perr := strconv.ParseInt(s, 10, 64)
+	if perr != nil || id < 0 || (len(s) > 1 && s[0] == '0') || s[0] == '+' {
+		return 0, false, Errorf(EInvalid, "cursor %q is not a message ID: expected a non-negative integer", s)
+	}
+	return id, true, nil
+}

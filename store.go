@@ -1,0 +1,49 @@
+package parley
+
+import "context"
+
+// Store is the durable message log and room registry. Implementations:
+// store/sqlite (the embedded default) and, for clusters, store/postgres.
+// storetest.Run checks every implementation against this contract.
+type Store interface {
+	// Append stores msgs in one transaction, in slice order. It assigns
+	// each message its ID, greater than the ID of every message committed
+	// before it (IDs increase in commit order), and its Time when zero,
+	// writing both back into msgs. It returns only after the commit is
+	// durable; on error nothing of the batch is stored. Appending to a room
+	// that does not exist fails with ENotFound.
+	Append(ctx context.Context, msgs []*Message) error
+
+	// After returns up to limit messages with ID > after whose room is one
+	// of rooms, in ascending ID order.
+	After(ctx context.Context, rooms []string, after int64, limit int) ([]Message, error)
+
+	// Before returns up to limit messages of room with ID < before, the
+	// newest ones, in ascending ID order. before <= 0 means "the newest".
+	Before(ctx context.Context, room string, before int64, limit int) ([]Message, error)
+
+	// LastID returns the highest committed message ID, 0 when the log is
+	// empty.
+	LastID(ctx context.Context) (int64, error)
+
+	// CreateRoom stores a new room, setting its Created time when zero. It
+	// fails with EConflict when the name is taken.
+	CreateRoom(ctx context.Context, room *Room) error
+
+	// Room returns the named room, or ENotFound.
+	Room(ctx context.Context, name string) (Room, error)
+
+	// Rooms returns every room, ordered by name.
+	Rooms(ctx context.Context) ([]Room, error)
+
+	// Close releases the store. Calls after Close fail.
+	Close() error
+}
+
+// Broker carries committed events to the hub of every node. The in-process
+// broker (broker/mem) serves one node; broker/nats serves a cluster.
+type Broker interface {
+	// Publish hands committed events, in ID order, to every node's hub.
+	// Events published by one caller arrive in the order published.
+	Publish(ctx context.Context, events []*Event) error
+}
