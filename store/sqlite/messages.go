@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley"
+)
+
+// Append stores msgs in one transaction, in slice order, and returns after
+// the commit is durable. It writes the assigned IDs, and Time where it was
+// zero, back into msgs only when the commit succeeded; on error nothing of
+// the batch is stored and msgs are unchanged.
+func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	ids := make([]int64, len(msgs))
+	nanos := make([]int64, len(msgs))
+	for i, m := range msgs {
+		if m == nil {
+			return parley.Errorf(parley.EInvalid, "message %d of the batch is nil", i)
+		}
+		t := m.Time
+		if t.IsZero() {
+			t = now
+		}
+		var err error
+		if nanos[i], err = toNanos(t); err != nil {
+			return err
+		}
+	}
+
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("append", err)
+	}
+	defer tx.Rollback()
+	insert := tx.StmtContext(ctx, s.insertMsg)
+	exists := tx.StmtContext(ctx, s.roomExists)
+	// The foreign key would refuse an unknown room too, but checking first
+	// gives the caller ENotFound and the room's name. Batches hold few
+	// distinct rooms, so a linear search beats a map.
+	var checked []string
+	for _, m := range msgs {
+		if slices.Contains(checked, m.Room) {
+			continue
+		}
+		var ok bool
+		if err := exists.QueryRowContext(ctx, m.Room).Scan(&ok); err != nil {
+			return wrap("append", err)
+		}
+		if !ok {
+			return parley.Errorf(parley.ENotFound, "room %q does not exist", m.Room)
+		}
+		checked = append(checked, m.Room)
+	}
+	for i, m := range msgs {
+		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i])
+		if err != nil {
+			return wrap("append", err)
+		}
+		if ids[i], err = res.LastInsertId(); err != nil {
+			return wrap("append", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap("append: commit", err)
+	}
+	for i, m := range msgs {
+		m.ID = ids[i]
+		if m.Time.IsZero() {
+			m.Time = now
+		}
+	}
+	return nil
+}
+
+const selectMessage = `SELECT id, room, kind, from_name, text, created FROM messages `
+
+// After returns up to limit messages with ID > after in any of rooms, in
+// ascending ID order. Unknown rooms simply match nothing.
+func (s *Store) After(ctx context.Context, rooms []string, after int64, limit int) ([]parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if len(rooms) == 0 || limit <= 0 {
+		return []parley.Message{}, nil
+	}
+	var q strings.Builder
+	q.WriteString(selectMessage)
+	q.WriteString(`WHERE id > ? AND room IN (?`)
+	q.WriteString(strings.Repeat(`, ?`, len(rooms)-1))
+	q.WriteString(`) ORDER BY id LIMIT ?`)
+	args := make([]any, 0, len(rooms)+2)
+	args = append(args, after)
+	for _, r := range rooms {
+		args = append(args, r)
+	}
+	args = append(args, limit)
+	msgs, err := s.query(ctx, limit, q.String(), args...)
+	return msgs, wrap("after", err)
+}
+
+// Before returns up to limit messages of room with ID < before, the newest
+// ones, in ascending ID order. before <= 0 means the newest.
+func (s *Store) Before(ctx context.Context, room string, before int64, limit int) ([]parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []parley.Message{}, nil
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	msgs, err := s.query(ctx, limit,
+		selectMessage+`WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`, room, before, limit)
+	if err != nil {
+		return nil, wrap("before", err)
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}
+
+// LastID returns the highest committed message ID, 0 for an empty log.
+func (s *Store) LastID(ctx context.Context) (int64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages`).Scan(&id)
+	return id, wrap("last id", err)
+}
+
+// query runs a message query on the read pool.
+func (s *Store) query(ctx context.Context, limit int, query string, args ...any) ([]parley.Message, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	msgs := make([]parley.Message, 0, min(limit, 256))
+	for rows.Next() {
+		var (
+			m  parley.Message
+			ns int64
+		)
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		m.Time = fromNanos(ns)
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
