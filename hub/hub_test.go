@@ -1,0 +1,172 @@
+package hub_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
+)
+
+// recorder collects delivered IDs and signals each delivery.
+type recorder struct {
+	mu  sync.Mutex
+	ids []int64
+	got chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{got: make(chan struct{}, 1<<16)} }
+
+func (r *recorder) Deliver(ev *parley.Event) {
+	r.mu.Lock()
+	r.ids = append(r.ids, ev.ID())
+	r.mu.Unlock()
+	r.got <- struct{}{}
+}
+
+func (r *recorder) wait(t *testing.T, n int) []int64 {
+	t.Helper()
+	for range n {
+		<-r.got
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int64(nil), r.ids...)
+}
+
+func event(id int64, room string) *parley.Event {
+	return parley.NewEvent(parley.Message{ID: id, Room: room, Kind: parley.KindMessage})
+}
+
+func TestDeliversOnlySubscribedRoomsInOrder(t *testing.T) {
+	h := hub.New(hub.WithPartitions(3))
+	defer h.Close()
+	ab, b, none := newRecorder(), newRecorder(), newRecorder()
+	h.Subscribe(ab, []string{"a", "b"})
+	h.Subscribe(b, []string{"b"})
+	h.Subscribe(none, []string{"c"})
+
+	for i := int64(1); i <= 100; i++ {
+		h.Publish(event(i, []string{"a", "b"}[i%2]))
+	}
+	got := ab.wait(t, 100)
+	for i, id := range got {
+		if id != int64(i+1) {
+			t.Fatalf("subscriber of a,b got %v: out of order at %d", got, i)
+		}
+	}
+	for i, id := range b.wait(t, 50) {
+		if id != int64(2*i+1) {
+			t.Fatalf("subscriber of b got id %d at %d", id, i)
+		}
+	}
+	h.Close() // flushes nothing more; "none" must have received nothing
+	if len(none.ids) != 0 {
+		t.Errorf("subscriber of c got %v", none.ids)
+	}
+}
+
+// An event published after Subscribe returns is delivered: resume depends
+// on it.
+func TestSubscribeIsOrderedBeforeLaterPublishes(t *testing.T) {
+	h := hub.New(hub.WithPartitions(2))
+	defer h.Close()
+	for i := int64(1); i <= 200; i++ {
+		r := newRecorder()
+		h.Subscribe(r, []string{"a"})
+		h.Publish(event(i, "a"))
+		if got := r.wait(t, 1); got[0] != i {
+			t.Fatalf("got %v, want %d", got, i)
+		}
+	}
+}
+
+func TestCancelStopsDeliveryEvenFromDeliver(t *testing.T) {
+	h := hub.New(hub.WithPartitions(1))
+	defer h.Close()
+	var sub *hub.Subscription
+	ready := make(chan struct{})
+	self := &cancelOnFirst{ready: ready, cancel: func() { sub.Cancel() }, got: make(chan int64, 10)}
+	sub = h.Subscribe(self, []string{"a"})
+	close(ready)
+	after := newRecorder()
+	h.Publish(event(1, "a"))
+	h.Publish(event(2, "a"))
+	h.Subscribe(after, []string{"a"})
+	h.Publish(event(3, "a"))
+	after.wait(t, 1) // event 3 has gone through the partition
+	close(self.got)
+	var ids []int64
+	for id := range self.got {
+		ids = append(ids, id)
+	}
+	if len(ids) != 1 || ids[0] != 1 {
+		t.Errorf("cancelled subscriber got %v, want only [1]", ids)
+	}
+	if n := h.Subscribers(); n != 1 {
+		t.Errorf("Subscribers() = %d, want 1", n)
+	}
+}
+
+type cancelOnFirst struct {
+	ready  chan struct{}
+	cancel func()
+	got    chan int64
+}
+
+func (c *cancelOnFirst) Deliver(ev *parley.Event) {
+	<-c.ready
+	c.got <- ev.ID()
+	c.cancel()
+}
+
+func TestQueueOverflowDropsInsteadOfGrowing(t *testing.T) {
+	q := hub.NewQueue(3)
+	for i := int64(1); i <= 10; i++ {
+		q.Deliver(event(i, "a"))
+	}
+	evs, overflowed := q.Take(nil)
+	if !overflowed || len(evs) != 0 {
+		t.Fatalf("after overflow: %d events, overflowed=%v; want 0, true", len(evs), overflowed)
+	}
+	q.Deliver(event(11, "a"))
+	<-q.Ready()
+	evs, overflowed = q.Take(evs)
+	if overflowed || len(evs) != 1 || evs[0].ID() != 11 {
+		t.Fatalf("after recovery: %v overflowed=%v", evs, overflowed)
+	}
+}
+
+func BenchmarkFanOut(b *testing.B) {
+	h := hub.New()
+	defer h.Close()
+	const subs = 10000
+	counter := &countingSub{done: make(chan struct{}), want: int64(subs) * int64(b.N)}
+	for range subs {
+		h.Subscribe(counter, []string{"a"})
+	}
+	ev := event(1, "a")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		h.Publish(ev)
+	}
+	<-counter.done
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(counter.want), "ns/delivery")
+}
+
+type countingSub struct {
+	mu   sync.Mutex
+	n    int64
+	want int64
+	done chan struct{}
+}
+
+func (c *countingSub) Deliver(*parley.Event) {
+	c.mu.Lock()
+	c.n++
+	if c.n == c.want {
+		close(c.done)
+	}
+	c.mu.Unlock()
+}
