@@ -1,0 +1,279 @@
+// Package chat is Parley's one writer path: every message, whatever
+// transport it came from, is validated, filtered, rate-limited, committed to
+// the Store and only then published to the Broker.
+//
+// Concurrent posts are group-committed: a single committer goroutine takes
+// every post waiting at the moment it is free, stores them in one
+// transaction, publishes them in ID order and only then acknowledges each
+// poster. Under load the batches grow by themselves; an idle server commits
+// a lone post at once, with no waiting window.
+package chat
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parley-chat/parley"
+)
+
+// Config holds the content rules. Zero fields take the defaults.
+type Config struct {
+	MaxTextLen int         // characters per message; default 2000
+	Filter     *WordFilter // nil: no filtering
+	RateLimit  float64     // messages per second per client; 0 = unlimited
+	RateBurst  int         // bucket size; default 2 × RateLimit
+	MaxBatch   int         // messages per commit; default 256
+	Logger     *slog.Logger
+}
+
+// DefaultMaxTextLen is the default message length limit, in characters.
+const DefaultMaxTextLen = 2000
+
+// Service validates, stores and publishes messages, and manages rooms.
+type Service struct {
+	store  parley.Store
+	broker parley.Broker
+	cfg    Config
+	log    *slog.Logger
+	limit  *rateLimiter
+
+	roomsMu sync.RWMutex
+	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
+
+	posts     chan *post
+	done      chan struct{}
+	closeOnce sync.Once
+	committer sync.WaitGroup
+}
+
+type post struct {
+	msg  parley.Message
+	done chan error // capacity 1
+}
+
+// New starts a service. Close stops it.
+func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
+	if cfg.MaxTextLen <= 0 {
+		cfg.MaxTextLen = DefaultMaxTextLen
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{
+		store:  store,
+		broker: broker,
+		cfg:    cfg,
+		log:    cfg.Logger,
+		limit:  newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		rooms:  make(map[string]struct{}),
+		posts:  make(chan *post, cfg.MaxBatch),
+		done:   make(chan struct{}),
+	}
+	s.committer.Add(1)
+	go s.commitLoop()
+	return s
+}
+
+// Store returns the service's store, for read paths (history, replay).
+func (s *Service) Store() parley.Store { return s.store }
+
+// Post validates and stores a chat line from a guest or user named from,
+// sent by client (a rate-limit key such as the remote address), and returns
+// it once committed and published.
+func (s *Service) Post(ctx context.Context, client, room, from, text string) (parley.Message, error) {
+	if err := ValidateName(from); err != nil {
+		return parley.Message{}, err
+	}
+	text, err := validateText(text, s.cfg.MaxTextLen)
+	if err != nil {
+		return parley.Message{}, err
+	}
+	if text, err = s.cfg.Filter.Apply(text); err != nil {
+		return parley.Message{}, err
+	}
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return parley.Message{}, err
+	}
+	if !s.limit.allow(client) {
+		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
+	}
+	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text})
+}
+
+// commit queues m for the committer and waits for its answer.
+func (s *Service) commit(ctx context.Context, m parley.Message) (parley.Message, error) {
+	p := &post{msg: m, done: make(chan error, 1)}
+	select {
+	case s.posts <- p:
+	case <-s.done:
+		return parley.Message{}, errShuttingDown
+	case <-ctx.Done():
+		return parley.Message{}, ctx.Err()
+	}
+	select {
+	case err := <-p.done:
+		return p.msg, err
+	case <-ctx.Done():
+		// The message may still be committed and delivered; the client
+		// sees it on its stream.
+		return parley.Message{}, ctx.Err()
+	}
+}
+
+var errShuttingDown = parley.Errorf(parley.EUnavailable, "server is shutting down: retry shortly")
+
+func (s *Service) commitLoop() {
+	defer s.committer.Done()
+	batch := make([]*post, 0, s.cfg.MaxBatch)
+	for {
+		select {
+		case p := <-s.posts:
+			batch = append(batch[:0], p)
+		case <-s.done:
+			s.drain()
+			return
+		}
+	collect:
+		for len(batch) < s.cfg.MaxBatch {
+			select {
+			case p := <-s.posts:
+				batch = append(batch, p)
+			default:
+				break collect
+			}
+		}
+		s.commitBatch(batch)
+		clear(batch)
+	}
+}
+
+// drain answers posts still queued at shutdown.
+func (s *Service) drain() {
+	for {
+		select {
+		case p := <-s.posts:
+			p.done <- errShuttingDown
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch stores, publishes and acknowledges a batch. If the batch
+// fails as a whole, each post is retried alone so that one bad message
+// (say, to a room deleted a moment ago) fails only its own poster.
+func (s *Service) commitBatch(batch []*post) {
+	// Commits are not tied to any one poster's context: a poster that gives
+	// up must not abort the others' transaction.
+	ctx := context.Background()
+	msgs := make([]*parley.Message, len(batch))
+	for i, p := range batch {
+		msgs[i] = &p.msg
+	}
+	err := s.store.Append(ctx, msgs)
+	if err != nil && len(batch) > 1 {
+		for _, p := range batch {
+			s.commitBatch([]*post{p})
+		}
+		return
+	}
+	if err != nil {
+		if parley.ErrorCode(err) == parley.EInternal {
+			s.log.Error("storing message failed", "room", batch[0].msg.Room, "err", err)
+		}
+		batch[0].done <- err
+		return
+	}
+	events := make([]*parley.Event, len(batch))
+	for i, p := range batch {
+		events[i] = parley.NewEvent(p.msg)
+	}
+	if err := s.broker.Publish(ctx, events); err != nil {
+		// Committed but not published: subscribers will get the messages
+		// when they next resume from the store. The post itself succeeded.
+		s.log.Error("publishing committed messages failed", "first_id", events[0].ID(), "count", len(events), "err", err)
+	}
+	for _, p := range batch {
+		p.done <- nil
+	}
+}
+
+// CheckRoom returns nil if room exists, ENotFound if not, EInvalid for a
+// name that cannot be a room.
+func (s *Service) CheckRoom(ctx context.Context, room string) error {
+	s.roomsMu.RLock()
+	_, ok := s.rooms[room]
+	s.roomsMu.RUnlock()
+	if ok {
+		return nil
+	}
+	if err := ValidateRoomName(room); err != nil {
+		return err
+	}
+	if _, err := s.store.Room(ctx, room); err != nil {
+		return err
+	}
+	s.roomsMu.Lock()
+	s.rooms[room] = struct{}{}
+	s.roomsMu.Unlock()
+	return nil
+}
+
+// CreateRoom validates and creates a room.
+func (s *Service) CreateRoom(ctx context.Context, name string) (parley.Room, error) {
+	if err := ValidateRoomName(name); err != nil {
+		return parley.Room{}, err
+	}
+	r := parley.Room{Name: name}
+	if err := s.store.CreateRoom(ctx, &r); err != nil {
+		return parley.Room{}, err
+	}
+	return r, nil
+}
+
+// Rooms lists every room.
+func (s *Service) Rooms(ctx context.Context) ([]parley.Room, error) { return s.store.Rooms(ctx) }
+
+// MaxHistory bounds one page of history.
+const MaxHistory = 500
+
+// Page selects a page of a room's history.
+type Page struct {
+	After    int64 // with HasAfter: messages after this ID, oldest first
+	HasAfter bool
+	Before   int64 // otherwise: the newest messages before this ID (0: the newest)
+	Limit    int   // 1 to MaxHistory
+}
+
+// History returns a page of a room's log, in ascending ID order.
+func (s *Service) History(ctx context.Context, room string, p Page) ([]parley.Message, error) {
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return nil, err
+	}
+	if p.Limit <= 0 || p.Limit > MaxHistory {
+		return nil, parley.Errorf(parley.EInvalid, "limit %d is out of range: use 1 to %d", p.Limit, MaxHistory)
+	}
+	if p.HasAfter && p.Before > 0 {
+		return nil, parley.Errorf(parley.EInvalid, "after and before cannot be combined: ask for one page direction")
+	}
+	if p.HasAfter {
+		return s.store.After(ctx, []string{room}, p.After, p.Limit)
+	}
+	return s.store.Before(ctx, room, p.Before, p.Limit)
+}
+
+// Close stops the committer. Posts waiting for it fail with EUnavailable;
+// a batch being committed finishes first.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.committer.Wait()
+}
+
+// IsShutdown reports whether err is the service's shutdown error.
+func IsShutdown(err error) bool { return errors.Is(err, errShuttingDown) }

@@ -1,0 +1,78 @@
+package chat
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley"
+)
+
+// MaxRoomName and MaxName bound room names and display names, in characters.
+const (
+	MaxRoomName = 32
+	MaxName     = 32
+)
+
+// ValidateRoomName checks a room name: 1–32 characters, lowercase ASCII
+// letters, digits, '-' and '_', starting with a letter or digit.
+func ValidateRoomName(name string) error {
+	if name == "" {
+		return parley.Errorf(parley.EInvalid, "room name is empty")
+	}
+	if len(name) > MaxRoomName {
+		return parley.Errorf(parley.EInvalid, "room name %.40q is too long: at most %d characters", name, MaxRoomName)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		ok := c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || (i > 0 && (c == '-' || c == '_'))
+		if !ok {
+			return parley.Errorf(parley.EInvalid,
+				"room name %q is not allowed: use lowercase letters, digits, '-' and '_', starting with a letter or digit", name)
+		}
+	}
+	return nil
+}
+
+// ValidateName checks a display name: 1–32 characters, letters, digits,
+// '-', '_' and '.', so that the name also works as an IRC nick.
+func ValidateName(name string) error {
+	if name == "" {
+		return parley.Errorf(parley.EInvalid, "name is empty: choose a display name")
+	}
+	if !utf8.ValidString(name) {
+		return parley.Errorf(parley.EInvalid, "name is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(name) > MaxName {
+		return parley.Errorf(parley.EInvalid, "name is too long: at most %d characters", MaxName)
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return parley.Errorf(parley.EInvalid, "name %q is not allowed: use letters, digits, '-', '_' and '.'", name)
+		}
+	}
+	return nil
+}
+
+// validateText checks a chat line against the limits and returns it with
+// CRLF line ends normalised to LF.
+func validateText(text string, maxLen int) (string, error) {
+	if !utf8.ValidString(text) {
+		return "", parley.Errorf(parley.EInvalid, "text is not valid UTF-8")
+	}
+	if strings.TrimSpace(text) == "" {
+		return "", parley.Errorf(parley.EInvalid, "text is empty: send at least one visible character")
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	n := 0
+	for _, r := range text {
+		n++
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return "", parley.Errorf(parley.EInvalid, "text contains the control character %U: remove it", r)
+		}
+	}
+	if n > maxLen {
+		return "", parley.Errorf(parley.ETooLarge, "text is %d characters long: the limit is %d", n, maxLen)
+	}
+	return text, nil
+}
