@@ -1,0 +1,117 @@
+// Package stream holds what every push transport (SSE, long-poll,
+// WebSocket, IRC) shares: parsing which rooms and cursor a client asks for,
+// and reading what it missed from the store.
+//
+// Every transport resumes the same way (DESIGN invariant 3):
+//
+//  1. subscribe to the hub, holding live events;
+//  2. Replay everything after the client's cursor from the store;
+//  3. release the held events, skipping IDs at or below the last one sent.
+//
+// Step 1 before step 2 is what makes resume gap-free: an event committed
+// after the store read is published after the subscribe, so the hub
+// delivers it (see package hub).
+package stream
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/parley-chat/parley"
+)
+
+// MaxRooms bounds the rooms of one stream.
+const MaxRooms = 32
+
+// MaxContext bounds the "last N messages" a stream may ask for.
+const MaxContext = 500
+
+// pageSize is how many messages Replay reads from the store at a time.
+const pageSize = 500
+
+// RoomChecker reports whether a room exists (chat.Service does).
+type RoomChecker interface {
+	CheckRoom(ctx context.Context, room string) error
+}
+
+// ParseRooms parses a comma-separated room list, checks that every room
+// exists, and returns the rooms without duplicates. An empty list means
+// the default room.
+func ParseRooms(ctx context.Context, rooms RoomChecker, list string) ([]string, error) {
+	if strings.TrimSpace(list) == "" {
+		return []string{parley.DefaultRoom}, nil
+	}
+	parts := strings.Split(list, ",")
+	if len(parts) > MaxRooms {
+		return nil, parley.Errorf(parley.EInvalid, "too many rooms: %d requested, at most %d per stream", len(parts), MaxRooms)
+	}
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if slices.Contains(out, p) {
+			continue
+		}
+		if err := rooms.CheckRoom(ctx, p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ParseLast parses the "last N messages as context" parameter.
+func ParseLast(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > MaxContext {
+		return 0, parley.Errorf(parley.EInvalid, "last=%.24q is not allowed: use a number from 0 to %d", s, MaxContext)
+	}
+	return n, nil
+}
+
+// Replay reads every message after cursor in rooms from the store, in ID
+// order, and passes each to emit. It returns the ID of the last message
+// emitted (cursor if none).
+func Replay(ctx context.Context, store parley.Store, rooms []string, cursor int64, emit func(*parley.Event) error) (int64, error) {
+	for {
+		page, err := store.After(ctx, rooms, cursor, pageSize)
+		if err != nil {
+			return cursor, err
+		}
+		for _, m := range page {
+			if err := emit(parley.NewEvent(m)); err != nil {
+				return cursor, err
+			}
+			cursor = m.ID
+		}
+		if len(page) < pageSize {
+			return cursor, nil
+		}
+	}
+}
+
+// Recent returns the newest n messages over rooms, in ID order, as the
+// context a new client sees first.
+func Recent(ctx context.Context, store parley.Store, rooms []string, n int) ([]parley.Message, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	var all []parley.Message
+	for _, r := range rooms {
+		msgs, err := store.Before(ctx, r, 0, n)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, msgs...)
+	}
+	slices.SortFunc(all, func(a, b parley.Message) int { return cmp.Compare(a.ID, b.ID) })
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all, nil
+}

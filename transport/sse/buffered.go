@@ -1,0 +1,89 @@
+package sse
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/stream"
+)
+
+// serveBuffered runs a stream in the handler goroutine: HTTP/2, TLS, or a
+// ResponseWriter that cannot be hijacked.
+func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req request) {
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	q := hub.NewQueue(s.cfg.QueueLen)
+	sub := s.hub.Subscribe(q, req.rooms)
+	defer sub.Cancel()
+
+	cursor, recent, err := s.start(ctx, req)
+	if err != nil {
+		s.log.Error("starting event stream", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	write := func(b []byte) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		_, err := w.Write(b)
+		return err
+	}
+	if write(s.retryFrame) != nil {
+		return
+	}
+	for _, m := range recent {
+		if write(parley.NewEvent(m).SSE()) != nil {
+			return
+		}
+	}
+	emit := func(ev *parley.Event) error { return write(ev.SSE()) }
+	if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil || rc.Flush() != nil {
+		return
+	}
+
+	heartbeat := time.NewTicker(s.cfg.Heartbeat)
+	defer heartbeat.Stop()
+	var events []*parley.Event
+	wrote := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.done:
+			return
+		case <-heartbeat.C:
+			if !wrote {
+				if write(heartbeatFrame) != nil || rc.Flush() != nil {
+					return
+				}
+			}
+			wrote = false
+		case <-q.Ready():
+			var overflowed bool
+			events, overflowed = q.Take(events)
+			if overflowed {
+				// Fell behind: everything dropped is in the store.
+				if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil {
+					return
+				}
+				events = events[:0]
+			}
+			for _, ev := range events {
+				if ev.ID() <= cursor {
+					continue // already sent by a replay
+				}
+				if write(ev.SSE()) != nil {
+					return
+				}
+				cursor = ev.ID()
+			}
+			clear(events)
+			if rc.Flush() != nil {
+				return
+			}
+			wrote = true
+		}
+	}
+}

@@ -1,0 +1,347 @@
+//go:build unix
+
+package sse
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/stream"
+)
+
+// rawConn is a hijacked HTTP/1.1 connection carrying one event stream. It
+// has no goroutine of its own while it keeps up.
+type rawConn struct {
+	h    *Handler
+	conn net.Conn
+	rc   syscall.RawConn
+	sub  *hub.Subscription
+
+	mu        sync.Mutex // guards everything below
+	live      bool       // replay done: Deliver writes instead of holding
+	held      []*parley.Event
+	overflow  bool   // held filled up during replay: replay again
+	lastID    int64  // highest event ID written or queued
+	backlog   []byte // bytes the socket would not take yet
+	draining  bool   // a drain goroutine owns the backlog's writing
+	closed    bool
+	lastWrite time.Time
+
+	// scratch for writeNow's callback (allocated once, guarded by mu)
+	wbuf  []byte
+	wn    int
+	werr  error
+	wfunc func(fd uintptr) bool
+	rfunc func(fd uintptr) bool
+}
+
+// maxHeld bounds the events held while a stream replays.
+const maxHeld = 1024
+
+// serveRaw takes over the connection. It reports false, having written
+// nothing, when the connection cannot be served raw.
+func (s *Handler) serveRaw(w http.ResponseWriter, r *http.Request, req request) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	if r.TLS != nil {
+		return false
+	}
+	conn, brw, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	tcp, ok := conn.(syscall.Conn)
+	if !ok {
+		// Not a socket we can write to directly (a test pipe, say): serve
+		// it as a plain HTTP/1.1 stream over the hijacked connection.
+		s.log.Debug("event stream: hijacked connection has no file descriptor")
+		conn.Close()
+		return true
+	}
+	rc, err := tcp.SyscallConn()
+	if err != nil {
+		conn.Close()
+		return true
+	}
+	_ = brw // a GET has no body; anything pipelined after it is ignored
+	if tc, ok := conn.(*net.TCPConn); ok {
+		// A fixed send buffer (instead of the kernel's autotuning up to
+		// megabytes) bounds what a stalled client costs in kernel memory;
+		// the backlog bound then takes over.
+		_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
+	}
+
+	c := &rawConn{h: s, conn: conn, rc: rc, lastWrite: time.Now()}
+	c.wfunc = c.doWrite
+	c.rfunc = c.doProbe
+	c.run(w.Header(), req)
+	return true
+}
+
+// run writes the response head and the replay, then goes live and
+// returns: from then on the stream lives in the hub and the registry, and
+// the HTTP server's connection goroutine and buffers go away.
+func (c *rawConn) run(header http.Header, req request) {
+	s := c.h
+	ctx, cancel := contextUntil(s.done, s.cfg.WriteTimeout*6)
+	defer cancel()
+
+	c.sub = s.hub.Subscribe(c, req.rooms)
+	if !s.conns.add(c) {
+		c.close()
+		return
+	}
+	cursor, recent, err := s.start(ctx, req)
+	if err != nil {
+		s.log.Error("starting event stream", "err", err)
+		c.close()
+		return
+	}
+
+	var out bytes.Buffer
+	out.WriteString("HTTP/1.1 200 OK\r\n")
+	header.Set("Connection", "close")
+	header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	_ = header.Write(&out)
+	out.WriteString("\r\n")
+	out.Write(s.retryFrame)
+	for _, m := range recent {
+		out.Write(parley.NewEvent(m).SSE())
+	}
+	bw := bufio.NewWriterSize(&deadlineWriter{c.conn, s.cfg.WriteTimeout}, 32<<10)
+	if _, err := bw.Write(out.Bytes()); err != nil {
+		c.close()
+		return
+	}
+	emit := func(ev *parley.Event) error {
+		_, err := bw.Write(ev.SSE())
+		return err
+	}
+	for {
+		if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil || bw.Flush() != nil {
+			c.close()
+			return
+		}
+		if c.goLive(cursor) {
+			return
+		}
+	}
+}
+
+// goLive writes the events held during replay that the replay did not
+// cover and switches to live delivery. It reports false when the held
+// events overflowed, so the caller must replay again from cursor.
+func (c *rawConn) goLive(cursor int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.overflow {
+		c.overflow = false
+		clear(c.held)
+		c.held = c.held[:0]
+		return false
+	}
+	c.lastID = cursor
+	c.lastWrite = time.Now()
+	for _, ev := range c.held {
+		c.deliverLocked(ev)
+	}
+	c.held = nil
+	c.live = true
+	return true
+}
+
+// Deliver implements hub.Subscriber. It runs on a hub partition goroutine
+// and never blocks: the frame goes to the socket with one non-blocking
+// write, or onto the bounded backlog.
+func (c *rawConn) Deliver(ev *parley.Event) {
+	c.mu.Lock()
+	switch {
+	case c.closed:
+	case !c.live:
+		if len(c.held) < maxHeld {
+			c.held = append(c.held, ev)
+		} else {
+			c.overflow = true
+		}
+	default:
+		c.deliverLocked(ev)
+	}
+	c.mu.Unlock()
+}
+
+func (c *rawConn) deliverLocked(ev *parley.Event) {
+	if ev.ID() <= c.lastID {
+		return // sent by the replay already
+	}
+	c.lastID = ev.ID()
+	c.writeLocked(ev.SSE())
+}
+
+// writeLocked writes b without blocking, queueing what the socket does not
+// take. A client more than MaxBacklog behind is disconnected; it resumes
+// from its Last-Event-ID.
+func (c *rawConn) writeLocked(b []byte) {
+	if c.closed {
+		return
+	}
+	if len(c.backlog) > 0 {
+		if len(c.backlog)+len(b) > c.h.cfg.MaxBacklog {
+			c.h.log.Debug("event stream: slow client disconnected", "remote", c.conn.RemoteAddr(), "backlog", len(c.backlog))
+			c.closeLocked()
+			return
+		}
+		c.backlog = append(c.backlog, b...)
+		return
+	}
+	n, err := c.writeNow(b)
+	if err != nil {
+		c.closeLocked()
+		return
+	}
+	c.lastWrite = time.Now()
+	if n < len(b) {
+		c.backlog = append(c.backlog, b[n:]...)
+		if !c.draining {
+			c.draining = true
+			go c.drain()
+		}
+	}
+}
+
+// writeNow is one write(2) on the non-blocking socket. A full socket
+// buffer is not an error: it writes 0 bytes.
+func (c *rawConn) writeNow(b []byte) (int, error) {
+	c.wbuf, c.wn, c.werr = b, 0, nil
+	if err := c.rc.Write(c.wfunc); err != nil {
+		return 0, err
+	}
+	c.wbuf = nil
+	if c.werr == syscall.EAGAIN {
+		return c.wn, nil
+	}
+	return c.wn, c.werr
+}
+
+func (c *rawConn) doWrite(fd uintptr) bool {
+	for c.wn < len(c.wbuf) {
+		n, err := syscall.Write(int(fd), c.wbuf[c.wn:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			c.werr = err
+			break
+		}
+		c.wn += n
+	}
+	return true // never wait for the socket: that is drain's job
+}
+
+// drain writes the backlog with ordinary blocking writes, in its own
+// goroutine, until the client has caught up.
+func (c *rawConn) drain() {
+	var buf []byte
+	for {
+		c.mu.Lock()
+		if c.closed || len(c.backlog) == 0 {
+			c.draining = false
+			c.mu.Unlock()
+			return
+		}
+		buf, c.backlog = c.backlog, buf[:0]
+		c.mu.Unlock()
+
+		_ = c.conn.SetWriteDeadline(time.Now().Add(c.h.cfg.WriteTimeout))
+		if _, err := c.conn.Write(buf); err != nil {
+			c.close()
+			return
+		}
+		c.mu.Lock()
+		c.lastWrite = time.Now()
+		c.mu.Unlock()
+	}
+}
+
+// heartbeat sends a comment when the stream has been silent, after
+// checking that the client has not gone away.
+func (c *rawConn) heartbeat(now time.Time, silence time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || !c.live || now.Sub(c.lastWrite) < silence {
+		return
+	}
+	if c.peerClosed() {
+		c.closeLocked()
+		return
+	}
+	c.writeLocked(heartbeatFrame)
+}
+
+// peerClosed reads without blocking: EOF (or an error) means the client is
+// gone. Clients send nothing on an event stream, so data is discarded.
+func (c *rawConn) peerClosed() bool {
+	c.wn, c.werr = 0, nil
+	if err := c.rc.Read(c.rfunc); err != nil {
+		return true
+	}
+	return c.wn == 0 && c.werr == nil || c.werr != nil && c.werr != syscall.EAGAIN
+}
+
+func (c *rawConn) doProbe(fd uintptr) bool {
+	var b [64]byte
+	c.wn, c.werr = syscall.Read(int(fd), b[:])
+	if c.wn < 0 {
+		c.wn = 0
+	}
+	return true
+}
+
+func (c *rawConn) close() {
+	c.mu.Lock()
+	c.closeLocked()
+	c.mu.Unlock()
+}
+
+// closeLocked closes the connection and leaves the hub and the registry.
+// Neither call blocks nor takes c.mu, so it is safe under c.mu and on a
+// hub goroutine.
+func (c *rawConn) closeLocked() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.backlog = nil
+	c.held = nil
+	_ = c.conn.Close()
+	if c.sub != nil {
+		c.sub.Cancel()
+	}
+	c.h.conns.remove(c)
+}
+
+// deadlineWriter sets a write deadline before every write.
+type deadlineWriter struct {
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	if err := w.conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
+		return 0, err
+	}
+	n, err := w.conn.Write(p)
+	if err == nil {
+		// Later writes are non-blocking raw writes: clear the deadline.
+		err = w.conn.SetWriteDeadline(time.Time{})
+	}
+	return n, err
+}
