@@ -1,0 +1,170 @@
+// Package api serves Parley's REST endpoints under /api/ and maps domain
+// errors to HTTP answers. Push transports (SSE now; long-poll and
+// WebSocket later) are handed in as handlers and mounted here, so that all
+// of /api/ shares one error format and one CSRF policy.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/chat"
+)
+
+// Server is the /api/ handler.
+type Server struct {
+	chat *chat.Service
+	errs Errors
+	log  *slog.Logger
+	mux  *http.ServeMux
+	csrf *http.CrossOriginProtection
+	root http.Handler // mux behind the CSRF checks
+}
+
+// Config wires the API.
+type Config struct {
+	Chat   *chat.Service
+	Events http.Handler // GET /api/events
+	Logger *slog.Logger
+	// TrustedOrigins may post cross-origin (scheme://host[:port]).
+	TrustedOrigins []string
+}
+
+// New returns the API handler.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{chat: cfg.Chat, errs: Errors{cfg.Logger}, log: cfg.Logger, mux: http.NewServeMux()}
+	s.csrf = http.NewCrossOriginProtection()
+	for _, o := range cfg.TrustedOrigins {
+		if err := s.csrf.AddTrustedOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	s.csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errs.Write(w, r, parley.Errorf(parley.EForbidden, "cross-origin request refused: post from the page's own origin, or add it to the allowed origins"))
+	}))
+
+	s.mux.HandleFunc("GET /api/rooms", s.listRooms)
+	s.mux.HandleFunc("POST /api/rooms", s.createRoom)
+	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.history)
+	s.mux.HandleFunc("POST /api/rooms/{room}/messages", s.postMessage)
+	if cfg.Events != nil {
+		s.mux.Handle("GET /api/events", cfg.Events)
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.errs.Write(w, r, parley.Errorf(parley.ENotFound, "no API endpoint %s %s: see docs/API.md", r.Method, r.URL.Path))
+	})
+	s.root = s.csrf.Handler(requireJSON(s.mux))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.root.ServeHTTP(w, r)
+}
+
+// WriteError answers err in the API's error format.
+func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	s.errs.Write(w, r, err)
+}
+
+func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
+	rooms, err := s.chat.Rooms(r.Context())
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if rooms == nil {
+		rooms = []parley.Room{}
+	}
+	writeJSONStatus(w, http.StatusOK, struct {
+		Rooms []parley.Room `json:"rooms"`
+	}{rooms})
+}
+
+func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	room, err := s.chat.CreateRoom(r.Context(), body.Name)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusCreated, room)
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text *string `json:"text"`
+		Name string  `json:"name"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if body.Text == nil {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, `request body has no "text" field`))
+		return
+	}
+	msg, err := s.chat.Post(r.Context(), clientKey(r), r.PathValue("room"), body.Name, *body.Text)
+	if err != nil {
+		if r.Context().Err() != nil && err == context.Canceled {
+			return // the client went away
+		}
+		s.errs.Write(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusCreated, msg)
+}
+
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var page chat.Page
+	var err error
+	if page.After, page.HasAfter, err = parley.ParseCursor(q.Get("after")); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if page.Before, _, err = parley.ParseCursor(q.Get("before")); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	page.Limit = 50
+	if l := q.Get("limit"); l != "" {
+		if page.Limit, err = strconv.Atoi(l); err != nil {
+			s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "limit %.24q is not a number", l))
+			return
+		}
+	}
+	msgs, err := s.chat.History(r.Context(), r.PathValue("room"), page)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if msgs == nil {
+		msgs = []parley.Message{}
+	}
+	writeJSONStatus(w, http.StatusOK, struct {
+		Messages []parley.Message `json:"messages"`
+	}{msgs})
+}
+
+// clientKey identifies a client for rate limiting: its IP address.
+func clientKey(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/server"
+)
+
+// serveFlags are the flags of "parley serve". Each has an environment
+// equivalent, PARLEY_ plus the flag name in upper case with '-' as '_';
+// a flag given on the command line wins.
+type serveFlags struct {
+	addr, db         string
+	maxText          int
+	filter, wordList string
+	rateLimit        float64
+	rateBurst        int
+	heartbeat, retry time.Duration
+	shutdownTimeout  time.Duration
+	logLevel         string
+	trustedOrigins   string
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
+	var f serveFlags
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address (host:port)")
+	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing)")
+	fs.IntVar(&f.maxText, "max-text", chat.DefaultMaxTextLen, "longest message, in characters")
+	fs.StringVar(&f.filter, "filter", string(chat.FilterMask), "word filter: off, mask or reject")
+	fs.StringVar(&f.wordList, "word-list", "", "file of filtered words, one per line (default: a small built-in list)")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 10, "messages per second per client address; 0 disables")
+	fs.IntVar(&f.rateBurst, "rate-burst", 20, "messages a client may send at once before -rate-limit applies")
+	fs.DurationVar(&f.heartbeat, "heartbeat", 15*time.Second, "event-stream heartbeat interval")
+	fs.DurationVar(&f.retry, "retry", 2*time.Second, "reconnect delay suggested to event-stream clients")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: parley serve [flags]\n\nEvery flag can also be set in the environment as PARLEY_<FLAG> (e.g. PARLEY_ADDR, PARLEY_DB).\n\n")
+		fs.PrintDefaults()
+	}
+	if err := applyEnv(fs); err != nil {
+		return f, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	return f, nil
+}
+
+// applyEnv sets each flag from its PARLEY_ variable, before the command
+// line is parsed so that flags override the environment.
+func applyEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(fl *flag.Flag) {
+		name := "PARLEY_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if e := fl.Value.Set(v); e != nil {
+				err = fmt.Errorf("environment %s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
+	mode, err := chat.ParseFilterMode(f.filter)
+	if err != nil {
+		return server.Config{}, err
+	}
+	cfg := server.Config{
+		DBPath:     f.db,
+		MaxTextLen: f.maxText,
+		FilterMode: mode,
+		RateLimit:  f.rateLimit,
+		RateBurst:  f.rateBurst,
+		Heartbeat:  f.heartbeat,
+		Retry:      f.retry,
+		Logger:     log,
+	}
+	if f.wordList != "" {
+		if cfg.WordList, err = chat.LoadWordList(f.wordList); err != nil {
+			return server.Config{}, err
+		}
+	}
+	for _, o := range strings.Split(f.trustedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.TrustedOrigins = append(cfg.TrustedOrigins, o)
+		}
+	}
+	return cfg, nil
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q is unknown: use debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(f.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	cfg, err := f.config(log)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("listening on %s: %w (is another server running there? choose another with --addr)", f.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	hs.RegisterOnShutdown(srv.CloseStreams)
+	log.Info("parley is serving", "url", "http://"+ln.Addr().String(), "db", f.db, "pid", strconv.Itoa(os.Getpid()))
+	fmt.Fprintf(stdout, "Parley is running: open http://%s/ in a browser (Ctrl-C stops it)\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: ending streams, finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	serr := hs.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http server", "err", err)
+	}
+	if cerr := srv.Close(); cerr != nil {
+		return fmt.Errorf("closing the store: %w", cerr)
+	}
+	if serr != nil {
+		log.Warn("shutdown timed out; some requests were cut off", "err", serr)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}
