@@ -1,0 +1,159 @@
+package bench
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the parsed and checked command line.
+type config struct {
+	rawURL         string
+	base           *url.URL // server base URL, path without trailing slash
+	room           string
+	subs           int
+	messages       int
+	rate           float64 // messages per second over all posters; 0 = as fast as possible
+	posters        int
+	timeout        time.Duration // drain wait after the last post; also the per-request timeout
+	pid            int
+	idle           time.Duration
+	json           bool
+	transport      string
+	concurrency    int           // handshakes in flight while subscribing
+	connectTimeout time.Duration // dial + response headers + retry: line, per subscriber
+}
+
+const usageText = `Usage: parley bench [flags]
+
+Load-tests a running Parley server: -subs subscribers hold event streams on
+-room while -posters post -messages at -rate; every subscriber checks that it
+got each message once and in order, and measures publish-to-delivery latency.
+
+Examples:
+  parley bench -subs 10000 -messages 50 -rate 5 -pid $(pidof parley)
+  parley bench -subs 10000 -messages 0 -idle 10s -pid $(pidof parley)
+  parley bench -subs 0 -messages 50000 -posters 16
+
+Flags:
+`
+
+// parseFlags parses args into a config. It returns flag.ErrHelp after
+// printing the usage for -h.
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.rawURL, "url", "http://127.0.0.1:8080", "base `URL` of the server")
+	fs.StringVar(&c.room, "room", "lobby", "`room` to subscribe and post to (created when missing)")
+	fs.IntVar(&c.subs, "subs", 100, "number of subscribers; 0 for a pure posting benchmark")
+	fs.IntVar(&c.messages, "messages", 100, "number of messages to post; 0 to only subscribe (idle memory)")
+	fs.Float64Var(&c.rate, "rate", 0, "messages per second, over all posters; 0 = as fast as possible")
+	fs.IntVar(&c.posters, "posters", 1, "concurrent posters (keep-alive HTTP connections)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "how long to wait for deliveries after the last post; also the per-post timeout")
+	fs.IntVar(&c.pid, "pid", 0, "server process `id`: sample its CPU time and RSS from /proc")
+	fs.DurationVar(&c.idle, "idle", 0, "wait this long after all are subscribed before sampling idle RSS (lets the Go scavenger settle)")
+	fs.BoolVar(&c.json, "json", false, "print a JSON summary instead of text")
+	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse")
+	fs.IntVar(&c.concurrency, "connect-concurrency", 200, "subscriber handshakes in flight at once")
+	fs.DurationVar(&c.connectTimeout, "connect-timeout", 10*time.Second, "per subscriber: dial, response headers and the first retry: line")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return nil, fmt.Errorf("bench: unexpected argument %q: all options are flags", fs.Arg(0))
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	return c, nil
+}
+
+func (c *config) check() error {
+	u, err := url.Parse(c.rawURL)
+	if err != nil {
+		return fmt.Errorf("-url %q: %v", c.rawURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("-url %q: want an http:// or https:// URL", c.rawURL)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("-url %q: no host", c.rawURL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	u.RawQuery, u.Fragment = "", ""
+	c.base = u
+	if !validRoom(c.room) {
+		return fmt.Errorf("-room %q: room names are 1-32 lowercase letters, digits, '-' and '_', starting with a letter or digit", c.room)
+	}
+	switch {
+	case c.subs < 0:
+		return errors.New("-subs must be 0 or more")
+	case c.messages < 0:
+		return errors.New("-messages must be 0 or more")
+	case c.posters < 1:
+		return errors.New("-posters must be 1 or more")
+	case c.rate < 0:
+		return errors.New("-rate must be 0 (as fast as possible) or more")
+	case c.timeout <= 0:
+		return errors.New("-timeout must be positive")
+	case c.idle < 0:
+		return errors.New("-idle must not be negative")
+	case c.concurrency < 1:
+		return errors.New("-connect-concurrency must be 1 or more")
+	case c.connectTimeout <= 0:
+		return errors.New("-connect-timeout must be positive")
+	case c.pid < 0:
+		return errors.New("-pid must be a process id")
+	case c.subs == 0 && c.messages == 0:
+		return errors.New("nothing to do: -subs and -messages are both 0")
+	}
+	if _, ok := transports[c.transport]; !ok {
+		return fmt.Errorf("-transport %q: supported: %s", c.transport, strings.Join(transportNames(), ", "))
+	}
+	if c.messages > 0 && c.posters > c.messages {
+		c.posters = c.messages
+	}
+	if c.pid > 0 {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(c.pid) + "/stat"); err != nil {
+			return fmt.Errorf("-pid %d: cannot read the process's /proc entry: %v", c.pid, err)
+		}
+	}
+	return nil
+}
+
+// validRoom reports whether name is a valid room name (see docs/API.md).
+func validRoom(name string) bool {
+	if len(name) < 1 || len(name) > 32 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// endpoint returns the absolute URL of an API path under the base URL.
+func (c *config) endpoint(path string) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	return u.String()
+}
