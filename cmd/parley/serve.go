@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ type serveFlags struct {
 	heartbeat, retry time.Duration
 	shutdownTimeout  time.Duration
 	logLevel         string
+	debugAddr        string
 	trustedOrigins   string
 }
 
@@ -48,6 +50,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.DurationVar(&f.retry, "retry", 2*time.Second, "reconnect delay suggested to event-stream clients")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: parley serve [flags]\n\nEvery flag can also be set in the environment as PARLEY_<FLAG> (e.g. PARLEY_ADDR, PARLEY_DB).\n\n")
@@ -148,6 +151,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Info("parley is serving", "url", "http://"+ln.Addr().String(), "db", f.db, "pid", strconv.Itoa(os.Getpid()))
 	fmt.Fprintf(stdout, "Parley is running: open http://%s/ in a browser (Ctrl-C stops it)\n", ln.Addr())
 
+	if f.debugAddr != "" {
+		go serveDebug(f.debugAddr, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -171,4 +177,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// serveDebug serves the Go profiler on its own address, never on the
+// public one.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("debug server (pprof) listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Error("debug server stopped", "err", err)
+	}
 }
