@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley"
 )
@@ -16,16 +18,26 @@ import (
 const maxBody = 64 << 10
 
 // decodeJSON reads exactly one JSON object with no unknown fields into v.
+// The body must be valid UTF-8: encoding/json would otherwise replace bad
+// bytes with U+FFFD and store something the client never sent.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return parley.Errorf(parley.ETooLarge, "request body is over %d bytes", maxBody)
+		}
+		return parley.Errorf(parley.EInvalid, "reading request body: %v", err)
+	}
+	if !utf8.Valid(body) {
+		return parley.Errorf(parley.EInvalid, "request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
 		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &tooBig):
-			return parley.Errorf(parley.ETooLarge, "request body is over %d bytes", maxBody)
 		case errors.Is(err, io.EOF):
 			return parley.Errorf(parley.EInvalid, "request body is empty: send a JSON object")
 		case errors.As(err, &syntax):

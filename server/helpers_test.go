@@ -264,3 +264,5 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
