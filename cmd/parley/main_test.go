@@ -31,7 +31,7 @@ func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-cha
 		t.Fatalf("serve printed nothing: %v (run: %v)", err, <-errc)
 	}
 	go io.Copy(io.Discard, pr)
-	i := strings.Index(line, "http://")
+	i := strings.Index(line, "http")
 	if i < 0 {
 		cancel()
 		t.Fatalf("no URL in %q", line)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	shutdownTimeout  time.Duration
 	logLevel         string
 	debugAddr        string
+	tlsCert, tlsKey  string
 	trustedOrigins   string
 }
 
@@ -50,6 +52,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.DurationVar(&f.retry, "retry", 2*time.Second, "reconnect delay suggested to event-stream clients")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and HTTP/2")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
 	fs.Usage = func() {
@@ -64,6 +68,9 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return f, errors.New("--tls-cert and --tls-key go together: give both to serve HTTPS, or neither")
 	}
 	return f, nil
 }
@@ -148,14 +155,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	hs.RegisterOnShutdown(srv.CloseStreams)
-	log.Info("parley is serving", "url", "http://"+ln.Addr().String(), "db", f.db, "pid", strconv.Itoa(os.Getpid()))
-	fmt.Fprintf(stdout, "Parley is running: open http://%s/ in a browser (Ctrl-C stops it)\n", ln.Addr())
+	scheme := "http"
+	if f.tlsCert != "" {
+		// With TLS, net/http negotiates HTTP/2 (ALPN "h2"): many event
+		// streams share one connection instead of HTTP/1.1's six per host.
+		scheme = "https"
+		cert, err := tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		if err != nil {
+			ln.Close()
+			srv.Close()
+			return fmt.Errorf("loading TLS certificate: %w", err)
+		}
+		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	url := scheme + "://" + ln.Addr().String()
+	log.Info("parley is serving", "url", url, "db", f.db, "pid", strconv.Itoa(os.Getpid()))
+	fmt.Fprintf(stdout, "Parley is running: open %s/ in a browser (Ctrl-C stops it)\n", url)
 
 	if f.debugAddr != "" {
 		go serveDebug(f.debugAddr, log)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if hs.TLSConfig != nil {
+			errc <- hs.ServeTLS(ln, "", "") // certificates are in TLSConfig
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		srv.Close()
