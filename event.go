@@ -13,6 +13,11 @@ import (
 type Event struct {
 	Message Message
 
+	// Also lists hub topics, besides Message.Room, whose subscribers get
+	// the event: a direct message also goes to both users' UserTopic, so
+	// that it reaches every session of each.
+	Also []string
+
 	jsonOnce sync.Once
 	json     []byte
 	sseOnce  sync.Once

@@ -192,10 +192,11 @@ func (p *partition) run(done <-chan struct{}) {
 func (p *partition) apply(o op) {
 	switch o.kind {
 	case opEvent:
-		for _, s := range p.rooms[o.ev.Message.Room] {
-			if !s.cancelled.Load() {
-				s.sub.Deliver(o.ev)
-			}
+		p.deliver(o.ev, o.ev.Message.Room)
+		for _, topic := range o.ev.Also {
+			// A subscriber of several of the topics gets the event more
+			// than once; transports drop IDs they have already sent.
+			p.deliver(o.ev, topic)
 		}
 	case opSubscribe:
 		if o.sub.cancelled.Load() {
@@ -212,6 +213,14 @@ func (p *partition) apply(o op) {
 			if len(p.rooms[r]) == 0 {
 				delete(p.rooms, r)
 			}
+		}
+	}
+}
+
+func (p *partition) deliver(ev *parley.Event, topic string) {
+	for _, s := range p.rooms[topic] {
+		if !s.cancelled.Load() {
+			s.sub.Deliver(ev)
 		}
 	}
 }

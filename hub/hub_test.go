@@ -170,3 +170,25 @@ func (c *countingSub) Deliver(*parley.Event) {
 	}
 	c.mu.Unlock()
 }
+
+func TestEventReachesExtraTopics(t *testing.T) {
+	h := hub.New(hub.WithPartitions(2))
+	defer h.Close()
+	ada, bob, eve := newRecorder(), newRecorder(), newRecorder()
+	h.Subscribe(ada, []string{parley.UserTopic("ada")})
+	h.Subscribe(bob, []string{parley.UserTopic("bob")})
+	h.Subscribe(eve, []string{parley.UserTopic("eve")})
+	dm := parley.NewEvent(parley.Message{ID: 1, Room: parley.DirectRoomName("bob", "ada")})
+	dm.Also = []string{parley.UserTopic("ada"), parley.UserTopic("bob")}
+	h.Publish(dm)
+	h.Publish(event(2, "@eve")) // a marker: once eve has it, the DM has passed
+	if got := ada.wait(t, 1); got[0] != 1 {
+		t.Errorf("ada got %v", got)
+	}
+	if got := bob.wait(t, 1); got[0] != 1 {
+		t.Errorf("bob got %v", got)
+	}
+	if got := eve.wait(t, 1); len(got) != 1 || got[0] != 2 {
+		t.Errorf("eve got %v, want only the marker", got)
+	}
+}
