@@ -29,7 +29,7 @@ type Change struct {
 // Tracker is safe for concurrent use.
 type Tracker struct {
 	mu       sync.Mutex
-	sessions map[string]*session           // by session ID
+	sessions map[string]*session          // by session ID
 	rooms    map[string]map[string]*count // room -> user name -> sessions
 }
 
