@@ -33,4 +33,10 @@
 //
 // Times are stored as INTEGER unix nanoseconds and returned in UTC. Message
 // IDs come from an AUTOINCREMENT key, so an ID is never reused.
+//
+// Migration 0002 adds accounts, login sessions and API keys (the Store is
+// a parley.UserStore) and room settings, memberships and invitations (a
+// parley.RoomAccessStore). User names compare with COLLATE NOCASE, which
+// folds ASCII letters only. DeleteRoom deletes the room's messages in the
+// same writer transaction, so it is serialised with Append.
 package sqlite
