@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parley-chat/parley"
+)
+
+// appendSQL stores a batch in one statement, which runs as its own
+// (implicit) transaction. The UPDATE takes the next len(batch) IDs from
+// the counter and holds its row lock until the commit; see doc.go for why
+// that makes IDs increase in commit order on every node. A data-modifying
+// WITH runs to completion even though the final SELECT does not read it.
+//
+// $1 is the batch size; $2..$6 are parallel arrays (room, kind, from,
+// text, time), numbered in slice order by WITH ORDINALITY.
+const appendSQL = `
+WITH next AS (
+	UPDATE counters SET value = value + $1 WHERE name = 'message_id' RETURNING value
+), inserted AS (
+	INSERT INTO messages (id, room, kind, from_name, text, created)
+	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created
+	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+		WITH ORDINALITY AS m(room, kind, from_name, text, created, ord)
+)
+SELECT value FROM next`
+
+// Append stores msgs in one transaction, in slice order, and returns after
+// the commit. It writes the assigned IDs and the stored times (rounded to
+// the microsecond, in UTC; now where Time was zero) back into msgs only
+// when the commit succeeded; on error nothing of the batch is stored and
+// msgs are unchanged.
+//
+// If ctx ends while the commit is under way, Append may return an error
+// for a batch that was stored: the database's answer was lost, as with any
+// client-server commit.
+func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	n := len(msgs)
+	var (
+		now   = time.Now()
+		rooms = make([]string, n)
+		kinds = make([]string, n)
+		froms = make([]string, n)
+		texts = make([]string, n)
+		times = make([]time.Time, n)
+	)
+	for i, m := range msgs {
+		if m == nil {
+			return parley.Errorf(parley.EInvalid, "message %d of the batch is nil", i)
+		}
+		t := m.Time
+		if t.IsZero() {
+			t = now
+		}
+		var err error
+		if times[i], err = dbTime(t); err != nil {
+			return err
+		}
+		rooms[i], kinds[i], froms[i], texts[i] = m.Room, m.Kind, m.From, m.Text
+	}
+
+	var last int64
+	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times).Scan(&last)
+	if err != nil {
+		var pgErr *pgconn.PgError
+		switch {
+		case errors.As(err, &pgErr) && pgErr.Code == codeForeignKey:
+			// The foreign key on messages.room refused the batch.
+			return s.missingRooms(ctx, rooms, err)
+		case errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("postgres: append: the message_id row of table counters is missing: the schema was changed by hand")
+		}
+		return s.wrap("append", err)
+	}
+	first := last - int64(n) + 1
+	for i, m := range msgs {
+		m.ID = first + int64(i)
+		m.Time = times[i]
+	}
+	return nil
+}
+
+// missingRooms turns the foreign key error cause of a failed Append into
+// ENotFound naming the rooms that do not exist.
+func (s *Store) missingRooms(ctx context.Context, rooms []string, cause error) error {
+	rows, err := s.pool.Query(ctx, `
+		SELECT DISTINCT r FROM unnest($1::text[]) AS r
+		WHERE NOT EXISTS (SELECT 1 FROM rooms WHERE rooms.name = r)
+		ORDER BY r`, rooms)
+	var missing []string
+	if err == nil {
+		missing, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	var nf *parley.Error
+	switch {
+	case err != nil || len(missing) == 0:
+		// The room was deleted and created again meanwhile, or the lookup
+		// failed: the batch was refused all the same.
+		nf = parley.Errorf(parley.ENotFound, "a room of the batch does not exist")
+	case len(missing) == 1:
+		nf = parley.Errorf(parley.ENotFound, "room %q does not exist", missing[0])
+	default:
+		quoted := make([]string, len(missing))
+		for i, r := range missing {
+			quoted[i] = fmt.Sprintf("%q", r)
+		}
+		nf = parley.Errorf(parley.ENotFound, "rooms %s do not exist", strings.Join(quoted, ", "))
+	}
+	return fmt.Errorf("postgres: append: %w: %w", nf, cause)
+}
+
+const selectMessage = `SELECT id, room, kind, from_name, text, created FROM messages `
+
+// After returns up to limit messages with ID > after in any of rooms, in
+// ascending ID order. Unknown rooms simply match nothing.
+func (s *Store) After(ctx context.Context, rooms []string, after int64, limit int) ([]parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if len(rooms) == 0 || limit <= 0 {
+		return []parley.Message{}, nil
+	}
+	msgs, err := s.query(ctx, limit,
+		selectMessage+`WHERE id > $1 AND room = ANY($2) ORDER BY id LIMIT $3`, after, rooms, int64(limit))
+	return msgs, s.wrap("after", err)
+}
+
+// Before returns up to limit messages of room with ID < before, the newest
+// ones, in ascending ID order. before <= 0 means the newest.
+func (s *Store) Before(ctx context.Context, room string, before int64, limit int) ([]parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []parley.Message{}, nil
+	}
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	msgs, err := s.query(ctx, limit,
+		selectMessage+`WHERE room = $1 AND id < $2 ORDER BY id DESC LIMIT $3`, room, before, int64(limit))
+	if err != nil {
+		return nil, s.wrap("before", err)
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}
+
+// LastID returns the highest committed message ID, 0 for an empty log. It
+// reads the ID counter, which commits with the messages and never goes
+// down: deleting the newest messages does not make their IDs current again.
+func (s *Store) LastID(ctx context.Context) (int64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := s.pool.QueryRow(ctx, `SELECT value FROM counters WHERE name = 'message_id'`).Scan(&id)
+	return id, s.wrap("last id", err)
+}
+
+// query runs a message query and collects its rows.
+func (s *Store) query(ctx context.Context, limit int, query string, args ...any) ([]parley.Message, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	msgs := make([]parley.Message, 0, min(limit, 256))
+	for rows.Next() {
+		var m parley.Message
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time); err != nil {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		m.Time = m.Time.UTC()
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
