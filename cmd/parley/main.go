@@ -37,6 +37,8 @@ const usage = `Parley: a self-hosted chat and server-push server.
 Usage:
   parley serve [flags]   run the server (default: 127.0.0.1:8080, ./parley.db)
   parley bench [flags]   load-test a running server
+  parley user COMMAND    manage accounts: add, passwd, list
+  parley apikey create   create an API key for an application
   parley version         print the version
 
 Run "parley COMMAND -h" for a command's flags.
@@ -55,6 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, rest, stdout, stderr)
 	case "bench":
 		return bench.Command(ctx, rest, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, os.Stdin, stdout, stderr)
+	case "apikey":
+		return apikeyCmd(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "parley", version)
 		return nil

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/chat"
+)
+
+const userUsage = `Usage:
+  parley user add NAME [--admin] [--db PATH]   create an account
+  parley user passwd NAME [--db PATH]          set an account's password
+  parley user list [--db PATH]                 list the accounts
+
+The password is read from standard input, one line, when it is not a
+terminal (parley user add ada < password.txt); otherwise it is asked for
+twice, without echo. The database is --db, else PARLEY_DB, else
+./parley.db.
+`
+
+// userCmd runs "parley user ...". stdin supplies new passwords.
+func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, userUsage)
+		return errors.New("user: no subcommand given: add, passwd or list")
+	}
+	switch sub, rest := args[0], args[1:]; sub {
+	case "add":
+		return userAdd(ctx, rest, stdin, stdout, stderr)
+	case "passwd":
+		return userPasswd(ctx, rest, stdin, stdout, stderr)
+	case "list":
+		return userList(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, userUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, userUsage)
+		return fmt.Errorf("user: unknown subcommand %q: use add, passwd or list", sub)
+	}
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, db, err := dbFlagSet("user add", "parley user add NAME [--admin] [--db PATH]", stderr)
+	if err != nil {
+		return err
+	}
+	admin := fs.Bool("admin", false, "make the account a server administrator")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "NAME"); err != nil {
+		return err
+	}
+	name := pos[0]
+	if err := chat.ValidateName(name); err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+
+	s, err := openStore(ctx, *db, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// Checked before asking for the password, so nobody types one twice
+	// for nothing; CreateUser checks again.
+	if _, _, err := s.UserByName(ctx, name); err == nil {
+		return fmt.Errorf("user add: user %q already exists in %s (names ignore case): choose another name, or use parley user passwd", name, *db)
+	} else if parley.ErrorCode(err) != parley.ENotFound {
+		return err
+	}
+	hash, err := readNewPasswordHash(stdin, stderr, name)
+	if err != nil {
+		return fmt.Errorf("user add: %w", err)
+	}
+	u := parley.User{Name: name, Admin: *admin, Created: time.Now().UTC()}
+	if err := s.CreateUser(ctx, u, hash); err != nil {
+		if parley.ErrorCode(err) == parley.EConflict {
+			return fmt.Errorf("user add: user %q already exists in %s (names ignore case)", name, *db)
+		}
+		return fmt.Errorf("user add: %w", err)
+	}
+	kind := "user"
+	if u.Admin {
+		kind = "administrator"
+	}
+	fmt.Fprintf(stdout, "Created %s %q in %s.\n", kind, name, *db)
+	return s.Close()
+}
+
+func userPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, db, err := dbFlagSet("user passwd", "parley user passwd NAME [--db PATH]", stderr)
+	if err != nil {
+		return err
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "NAME"); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, *db, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	u, _, err := s.UserByName(ctx, pos[0])
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return fmt.Errorf("user passwd: no user %q in %s: create it with parley user add", pos[0], *db)
+	} else if err != nil {
+		return err
+	}
+	hash, err := readNewPasswordHash(stdin, stderr, u.Name)
+	if err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	if err := s.SetPassword(ctx, u.Name, hash); err != nil {
+		return fmt.Errorf("user passwd: %w", err)
+	}
+	// A new password is often set because the old one leaked: whoever
+	// logged in with it is logged out.
+	n, err := s.DeleteUserLoginSessions(ctx, u.Name)
+	if err != nil {
+		return fmt.Errorf("user passwd: password changed, but ending the login sessions failed: %w", err)
+	}
+	fmt.Fprintf(stdout, "Changed the password of %q in %s; ended %d login session(s).\n", u.Name, *db, n)
+	return s.Close()
+}
+
+func userList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, db, err := dbFlagSet("user list", "parley user list [--db PATH]", stderr)
+	if err != nil {
+		return err
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, *db, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	users, err := s.Users(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		fmt.Fprintf(stderr, "No users in %s: add one with parley user add NAME.\n", *db)
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tADMIN\tCREATED")
+	for _, u := range users {
+		admin := "no"
+		if u.Admin {
+			admin = "yes"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, admin, u.Created.Format(time.RFC3339))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// readNewPasswordHash reads a new password for user, checks it against
+// the password rules and returns its hash. From a terminal it prompts on
+// prompt twice, without echo; from anything else it reads one line.
+func readNewPasswordHash(stdin io.Reader, prompt io.Writer, user string) (string, error) {
+	var (
+		pw  string
+		err error
+	)
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		pw, err = promptPassword(int(f.Fd()), prompt, user)
+	} else {
+		pw, err = readPasswordLine(stdin)
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := auth.ValidatePassword(pw); err != nil {
+		return "", err
+	}
+	return auth.HashPassword(pw)
+}
+
+// promptPassword asks for the password twice on the terminal fd.
+func promptPassword(fd int, prompt io.Writer, user string) (string, error) {
+	fmt.Fprintf(prompt, "New password for %s (at least %d characters): ", user, auth.MinPasswordLen)
+	first, err := term.ReadPassword(fd)
+	fmt.Fprintln(prompt)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	fmt.Fprint(prompt, "Repeat it: ")
+	second, err := term.ReadPassword(fd)
+	fmt.Fprintln(prompt)
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	if string(first) != string(second) {
+		return "", errors.New("the two passwords differ: nothing was changed")
+	}
+	return string(first), nil
+}
+
+// readPasswordLine reads one line from r and strips its line end ("\n" or
+// "\r\n"); nothing else is trimmed, spaces are part of the password.
+func readPasswordLine(r io.Reader) (string, error) {
+	// A byte over the longest password plus "\r\n" is enough to tell that
+	// a line is too long, without reading a huge input.
+	br := bufio.NewReader(io.LimitReader(r, auth.MaxPasswordLen+3))
+	line, err := br.ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	if !strings.HasSuffix(line, "\n") && len(line) > auth.MaxPasswordLen {
+		return "", fmt.Errorf("the password on standard input is too long: at most %d bytes", auth.MaxPasswordLen)
+	}
+	line = strings.TrimSuffix(line, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if line == "" {
+		return "", errors.New("no password on standard input: pipe it in as one line, or run the command in a terminal to be asked for it")
+	}
+	return line, nil
+}
