@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/access"
 )
 
 // Config holds the content rules. Zero fields take the defaults.
@@ -27,6 +28,16 @@ type Config struct {
 	RateBurst  int         // bucket size; default 2 × RateLimit
 	MaxBatch   int         // messages per commit; default 256
 	Logger     *slog.Logger
+
+	// People features (accounts, private rooms, direct messages). When
+	// Access is nil every room is public and only guests post.
+	Access     *access.Checker
+	Users      parley.UserStore
+	RoomAccess parley.RoomAccessStore
+	// OnCommit, if set, is called for every committed message, in ID
+	// order, from the committer goroutine; it must not block (webhooks
+	// queue the message).
+	OnCommit func(parley.Message)
 }
 
 // DefaultMaxTextLen is the default message length limit, in characters.
@@ -51,6 +62,7 @@ type Service struct {
 
 type post struct {
 	msg  parley.Message
+	also []string   // extra hub topics (parley.Event.Also)
 	done chan error // capacity 1
 }
 
@@ -106,9 +118,10 @@ func (s *Service) Post(ctx context.Context, client, room, from, text string) (pa
 	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text})
 }
 
-// commit queues m for the committer and waits for its answer.
-func (s *Service) commit(ctx context.Context, m parley.Message) (parley.Message, error) {
-	p := &post{msg: m, done: make(chan error, 1)}
+// commit queues m for the committer and waits for its answer. also lists
+// hub topics, besides the room, that get the event.
+func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) (parley.Message, error) {
+	p := &post{msg: m, also: also, done: make(chan error, 1)}
 	select {
 	case s.posts <- p:
 	case <-s.done:
@@ -193,6 +206,10 @@ func (s *Service) commitBatch(batch []*post) {
 	events := make([]*parley.Event, len(batch))
 	for i, p := range batch {
 		events[i] = parley.NewEvent(p.msg)
+		events[i].Also = p.also
+		if s.cfg.OnCommit != nil {
+			s.cfg.OnCommit(p.msg)
+		}
 	}
 	if err := s.broker.Publish(ctx, events); err != nil {
 		// Committed but not published: subscribers will get the messages

@@ -1,0 +1,189 @@
+// Package authn finds out who is behind an HTTP request and puts the
+// answer, a parley.Identity, into the request's context.
+//
+// Credentials, in the order they are looked for:
+//
+//  1. Authorization: Bearer X, where X is an API key (pk_...), a connection
+//     token signed by the application (a JWT), or a login session token.
+//  2. The login session cookie (set by POST /api/session for the page).
+//  3. The connection-token cookie (set by an application for its users).
+//  4. For GET /api/events only (EventSource cannot set headers), a
+//     connection token in the "token" query parameter; it must be short-lived.
+//
+// No credentials make an anonymous identity; a guest is an anonymous
+// caller who gives a display name (see Guest). Credentials that are
+// present but wrong are an error, never a silent downgrade to anonymous.
+//
+// Cookies are ignored on JSONP requests: a <script> tag on any site sends
+// them, so honouring them would let other sites read a user's private rooms.
+package authn
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/auth"
+)
+
+// Cookie names.
+const (
+	SessionCookie = "parley_session" // login session token, HttpOnly
+	TokenCookie   = "parley_token"   // application connection token
+)
+
+// Resolver identifies requests.
+type Resolver struct {
+	Users    parley.UserStore
+	Verifier *auth.Verifier // nil: connection tokens are not accepted
+	Guests   bool           // guests are admitted
+	Now      func() time.Time
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying id.
+func With(ctx context.Context, id parley.Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// From returns the identity in ctx; anonymous when there is none.
+func From(ctx context.Context) parley.Identity {
+	id, _ := ctx.Value(ctxKey{}).(parley.Identity)
+	return id
+}
+
+// Middleware identifies each request and stores the identity in its
+// context; requests with bad credentials are answered through writeErr.
+func (a *Resolver) Middleware(next http.Handler, writeErr func(http.ResponseWriter, *http.Request, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := a.Identify(r)
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(With(r.Context(), id)))
+	})
+}
+
+// Identify returns who is behind r.
+func (a *Resolver) Identify(r *http.Request) (parley.Identity, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, cred, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || cred == "" {
+			return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "Authorization header must be \"Bearer TOKEN\"")
+		}
+		return a.bearer(ctx, strings.TrimSpace(cred))
+	}
+	if r.URL.Query().Get("callback") == "" { // not JSONP: see the package doc
+		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
+			return a.loginSession(ctx, c.Value)
+		}
+		if c, err := r.Cookie(TokenCookie); err == nil && c.Value != "" {
+			return a.connectionToken(c.Value, false)
+		}
+	}
+	if t := r.URL.Query().Get("token"); t != "" {
+		if r.Method != http.MethodGet || r.URL.Path != "/api/events" {
+			return parley.Identity{}, parley.Errorf(parley.EUnauthorized,
+				"a token in the URL is accepted only by GET /api/events: send it as \"Authorization: Bearer TOKEN\"")
+		}
+		return a.connectionToken(t, true)
+	}
+	return parley.Identity{}, nil
+}
+
+func (a *Resolver) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// bearer tells the three kinds of bearer credential apart by their form.
+func (a *Resolver) bearer(ctx context.Context, cred string) (parley.Identity, error) {
+	switch {
+	case strings.HasPrefix(cred, "pk_"):
+		return a.apiKey(ctx, cred)
+	case strings.Count(cred, ".") == 2:
+		return a.connectionToken(cred, false)
+	default:
+		return a.loginSession(ctx, cred)
+	}
+}
+
+func (a *Resolver) apiKey(ctx context.Context, full string) (parley.Identity, error) {
+	bad := parley.Errorf(parley.EUnauthorized, "API key is not valid: create one with \"parley apikey create\"")
+	id, secret, ok := auth.ParseAPIKey(full)
+	if !ok {
+		return parley.Identity{}, bad
+	}
+	k, err := a.Users.APIKeyByID(ctx, id)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Identity{}, bad
+	}
+	if err != nil {
+		return parley.Identity{}, err
+	}
+	if !auth.CheckSecret(k.SecretHash, secret) {
+		return parley.Identity{}, bad
+	}
+	return parley.Identity{Name: k.Label, Kind: parley.App}, nil
+}
+
+func (a *Resolver) loginSession(ctx context.Context, token string) (parley.Identity, error) {
+	s, err := a.Users.LoginSessionByHash(ctx, auth.HashToken(token), a.now())
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "session has expired or ended: log in again")
+	}
+	if err != nil {
+		return parley.Identity{}, err
+	}
+	u, _, err := a.Users.UserByName(ctx, s.User)
+	if err != nil {
+		return parley.Identity{}, err
+	}
+	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin}, nil
+}
+
+func (a *Resolver) connectionToken(token string, inQuery bool) (parley.Identity, error) {
+	if a.Verifier == nil {
+		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "this server accepts no connection tokens: configure --jwt-key")
+	}
+	c, err := a.Verifier.Verify(token, a.now(), inQuery)
+	if err != nil {
+		return parley.Identity{}, err
+	}
+	id := parley.Identity{Name: c.Subject, Kind: parley.Registered, Admin: c.Admin, Rooms: c.Rooms}
+	if c.Guest {
+		id.Kind, id.Admin = parley.Guest, false
+	}
+	return id, nil
+}
+
+// Guest returns the identity to act as when id gives the display name
+// name: id itself when it already has a name, else a guest, if guests are
+// admitted and the name is not a registered user's.
+func (a *Resolver) Guest(ctx context.Context, id parley.Identity, name string, validate func(string) error) (parley.Identity, error) {
+	if id.Kind != parley.Anonymous {
+		return id, nil
+	}
+	if !a.Guests {
+		return id, parley.Errorf(parley.EUnauthorized, "this server does not admit guests: log in")
+	}
+	if err := validate(name); err != nil {
+		return id, err
+	}
+	_, _, err := a.Users.UserByName(ctx, name)
+	switch parley.ErrorCode(err) {
+	case parley.ENotFound:
+		return parley.Identity{Name: name, Kind: parley.Guest}, nil
+	case "":
+		return id, parley.Errorf(parley.EConflict, "the name %q belongs to a registered user: log in, or choose another name", name)
+	default:
+		return id, err
+	}
+}

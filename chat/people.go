@@ -1,0 +1,357 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley"
+)
+
+// MaxTopic bounds a room topic, in characters.
+const MaxTopic = 300
+
+// PostAs validates and stores a chat line from id (a user, a guest with a
+// name, or an application naming no one) to room, after checking that id
+// may post there.
+func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, text string) (parley.Message, error) {
+	text, err := s.checkText(text)
+	if err != nil {
+		return parley.Message{}, err
+	}
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return parley.Message{}, err
+	}
+	if err := s.checkPost(ctx, id, room); err != nil {
+		return parley.Message{}, err
+	}
+	from := id.Name
+	if err := ValidateName(from); err != nil {
+		return parley.Message{}, err
+	}
+	if !s.limit.allow(client) {
+		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
+	}
+	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text})
+}
+
+func (s *Service) checkText(text string) (string, error) {
+	text, err := validateText(text, s.cfg.MaxTextLen)
+	if err != nil {
+		return "", err
+	}
+	return s.cfg.Filter.Apply(text)
+}
+
+func (s *Service) checkPost(ctx context.Context, id parley.Identity, room string) error {
+	if s.cfg.Access == nil {
+		if id.Kind == parley.Anonymous {
+			return parley.Errorf(parley.EUnauthorized, "choose a name or log in to post")
+		}
+		return nil
+	}
+	return s.cfg.Access.Post(ctx, id, room)
+}
+
+// CanRead checks that id may read every room in rooms; unknown rooms are
+// ENotFound.
+func (s *Service) CanRead(ctx context.Context, id parley.Identity, rooms ...string) error {
+	for _, r := range rooms {
+		if err := s.CheckRoom(ctx, r); err != nil {
+			return err
+		}
+	}
+	if s.cfg.Access == nil {
+		return nil
+	}
+	return s.cfg.Access.Read(ctx, id, rooms...)
+}
+
+// Direct sends a direct message from one registered user to another. The
+// conversation is a room of kind direct with the two as its only members,
+// so its history is theirs alone; the message also goes to both users'
+// UserTopic, reaching every session of each.
+func (s *Service) Direct(ctx context.Context, id parley.Identity, client, to, text string) (parley.Message, error) {
+	if id.Kind != parley.Registered {
+		return parley.Message{}, parley.Errorf(parley.EUnauthorized, "log in to send direct messages")
+	}
+	if s.cfg.Users == nil || s.cfg.RoomAccess == nil {
+		return parley.Message{}, parley.Errorf(parley.EUnavailable, "direct messages are not enabled on this server")
+	}
+	text, err := s.checkText(text)
+	if err != nil {
+		return parley.Message{}, err
+	}
+	peer, _, err := s.cfg.Users.UserByName(ctx, to)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Message{}, parley.Errorf(parley.ENotFound, "no user %q: direct messages go to registered users", to)
+	}
+	if err != nil {
+		return parley.Message{}, err
+	}
+	if strings.EqualFold(peer.Name, id.Name) {
+		return parley.Message{}, parley.Errorf(parley.EInvalid, "you cannot send a direct message to yourself")
+	}
+	room, err := s.directRoom(ctx, id.Name, peer.Name)
+	if err != nil {
+		return parley.Message{}, err
+	}
+	if !s.limit.allow(client) {
+		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
+	}
+	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: id.Name, Text: text},
+		parley.UserTopic(id.Name), parley.UserTopic(peer.Name))
+}
+
+// DirectRoom returns the conversation room of two users, creating it on
+// first use.
+func (s *Service) directRoom(ctx context.Context, a, b string) (string, error) {
+	name := parley.DirectRoomName(a, b)
+	if err := s.CheckRoom(ctx, name); err == nil {
+		return name, nil
+	}
+	r := parley.Room{Name: name}
+	if err := s.store.CreateRoom(ctx, &r); err != nil && parley.ErrorCode(err) != parley.EConflict {
+		return "", err
+	}
+	if err := s.cfg.RoomAccess.UpdateRoom(ctx, name, parley.RoomSettings{Visibility: parley.RoomDirect, Notices: false}); err != nil {
+		return "", err
+	}
+	for _, u := range []string{a, b} {
+		if err := s.cfg.RoomAccess.SetMember(ctx, parley.Member{Room: name, User: u, Role: parley.RoleMember}); err != nil {
+			return "", err
+		}
+	}
+	s.remember(name)
+	return name, nil
+}
+
+// Conversations returns the direct conversations of a registered user, so
+// that a connection can replay and follow them.
+func (s *Service) Conversations(ctx context.Context, id parley.Identity) ([]string, error) {
+	if id.Kind != parley.Registered || s.cfg.RoomAccess == nil {
+		return nil, nil
+	}
+	rooms, err := s.cfg.RoomAccess.RoomsOf(ctx, id.Name)
+	if err != nil {
+		return nil, err
+	}
+	direct := rooms[:0]
+	for _, r := range rooms {
+		if strings.HasPrefix(r, "@") {
+			direct = append(direct, r)
+		}
+	}
+	return direct, nil
+}
+
+// Notice posts a system notice to several rooms at once; only server
+// admins and applications may.
+func (s *Service) Notice(ctx context.Context, id parley.Identity, rooms []string, text string) ([]parley.Message, error) {
+	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
+		return nil, parley.Errorf(parley.EForbidden, "only server admins and applications may send notices")
+	}
+	text, err := validateText(text, s.cfg.MaxTextLen)
+	if err != nil {
+		return nil, err
+	}
+	if len(rooms) == 0 {
+		return nil, parley.Errorf(parley.EInvalid, "name at least one room for the notice")
+	}
+	for _, r := range rooms {
+		if err := s.CheckRoom(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	from := id.Name
+	if from == "" || ValidateName(from) != nil {
+		from = "system"
+	}
+	out := make([]parley.Message, 0, len(rooms))
+	for _, r := range rooms {
+		m, err := s.commit(ctx, parley.Message{Room: r, Kind: parley.KindNotice, From: from, Text: text})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Presence records a join or leave notice in room, unless the room has
+// notices turned off. It is called by the presence tracker's owner.
+func (s *Service) Presence(ctx context.Context, room, name string, joined bool) error {
+	if s.cfg.RoomAccess != nil {
+		rs, err := s.cfg.RoomAccess.RoomSettings(ctx, room)
+		if err != nil {
+			return err
+		}
+		if !rs.Notices || rs.Visibility == parley.RoomDirect {
+			return nil
+		}
+	}
+	kind, verb := parley.KindLeave, "has left"
+	if joined {
+		kind, verb = parley.KindJoin, "has entered"
+	}
+	_, err := s.commit(ctx, parley.Message{Room: room, Kind: kind, From: name, Text: name + " " + verb})
+	return err
+}
+
+// CreateRoomAs creates a room of the given visibility (public or private);
+// a registered creator becomes its owner.
+func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, name, visibility string) (parley.Room, error) {
+	if visibility == "" {
+		visibility = parley.RoomPublic
+	}
+	if visibility != parley.RoomPublic && visibility != parley.RoomPrivate {
+		return parley.Room{}, parley.Errorf(parley.EInvalid, "room visibility %q is not allowed: use public or private", visibility)
+	}
+	if visibility == parley.RoomPrivate && id.Kind != parley.Registered && id.Kind != parley.App {
+		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "log in to create a private room")
+	}
+	if id.Kind == parley.Anonymous {
+		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "choose a name or log in to create a room")
+	}
+	r, err := s.CreateRoom(ctx, name)
+	if err != nil || s.cfg.RoomAccess == nil {
+		return r, err
+	}
+	owner := ""
+	if id.Kind == parley.Registered {
+		owner = id.Name
+	}
+	if err := s.cfg.RoomAccess.UpdateRoom(ctx, name, parley.RoomSettings{Visibility: visibility, Owner: owner, Notices: true}); err != nil {
+		return r, err
+	}
+	if owner != "" {
+		if err := s.cfg.RoomAccess.SetMember(ctx, parley.Member{Room: name, User: owner, Role: parley.RoleOwner}); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// SetTopic sets a room's topic (owners and admins).
+func (s *Service) SetTopic(ctx context.Context, id parley.Identity, room, topic string) error {
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	if !utf8.ValidString(topic) || strings.ContainsFunc(topic, func(r rune) bool { return r < ' ' }) {
+		return parley.Errorf(parley.EInvalid, "topic must be one line of valid UTF-8")
+	}
+	if utf8.RuneCountInString(topic) > MaxTopic {
+		return parley.Errorf(parley.ETooLarge, "topic is too long: at most %d characters", MaxTopic)
+	}
+	if err := s.cfg.RoomAccess.SetTopic(ctx, room, topic); err != nil {
+		return err
+	}
+	_, err := s.commit(ctx, parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: id.Name + " set the topic: " + topic})
+	return err
+}
+
+// Invite lets a registered user into a private room (owners and admins).
+// The invitation is accepted by Join.
+func (s *Service) Invite(ctx context.Context, id parley.Identity, room, user string) error {
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	u, _, err := s.cfg.Users.UserByName(ctx, user)
+	if err != nil {
+		return err
+	}
+	return s.cfg.RoomAccess.Invite(ctx, room, u.Name, id.Name)
+}
+
+// Join accepts an invitation to a private room; joining a public room
+// needs none and records nothing.
+func (s *Service) Join(ctx context.Context, id parley.Identity, room string) error {
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return err
+	}
+	if id.Kind != parley.Registered || s.cfg.RoomAccess == nil {
+		return parley.Errorf(parley.EUnauthorized, "log in to join rooms")
+	}
+	rs, err := s.cfg.RoomAccess.RoomSettings(ctx, room)
+	if err != nil || rs.Visibility == parley.RoomPublic {
+		return err
+	}
+	if role, err := s.cfg.RoomAccess.Membership(ctx, room, id.Name); err != nil || role != "" {
+		return err
+	}
+	ok, err := s.cfg.RoomAccess.Invited(ctx, room, id.Name)
+	if err != nil {
+		return err
+	}
+	if !ok && !id.Admin {
+		return parley.Errorf(parley.EForbidden, "room %q is private: ask a member to invite you", room)
+	}
+	return s.cfg.RoomAccess.SetMember(ctx, parley.Member{Room: room, User: id.Name, Role: parley.RoleMember})
+}
+
+// Kick removes a member from a room (owners and admins). Their open
+// connections lose the room when they next resubscribe; the notice tells
+// everyone at once.
+func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user string) error {
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	role, err := s.cfg.RoomAccess.Membership(ctx, room, user)
+	if err != nil {
+		return err
+	}
+	if role == parley.RoleOwner {
+		return parley.Errorf(parley.EForbidden, "the owner of room %q cannot be removed", room)
+	}
+	if err := s.cfg.RoomAccess.RemoveMember(ctx, room, user); err != nil {
+		return err
+	}
+	_, err = s.commit(ctx, parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name},
+		parley.UserTopic(user))
+	return err
+}
+
+// DeleteRoom deletes a room and its log (owners and admins). The lobby
+// cannot be deleted.
+func (s *Service) DeleteRoom(ctx context.Context, id parley.Identity, room string) error {
+	if room == parley.DefaultRoom {
+		return parley.Errorf(parley.EForbidden, "the %s cannot be deleted", parley.DefaultRoom)
+	}
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	if err := s.cfg.RoomAccess.DeleteRoom(ctx, room); err != nil {
+		return err
+	}
+	s.roomsMu.Lock()
+	delete(s.rooms, room)
+	s.roomsMu.Unlock()
+	return nil
+}
+
+// Members lists a room's members (for private rooms) to those who may read it.
+func (s *Service) Members(ctx context.Context, id parley.Identity, room string) ([]parley.Member, error) {
+	if err := s.CanRead(ctx, id, room); err != nil {
+		return nil, err
+	}
+	if s.cfg.RoomAccess == nil {
+		return nil, nil
+	}
+	return s.cfg.RoomAccess.Members(ctx, room)
+}
+
+func (s *Service) manage(ctx context.Context, id parley.Identity, room string) error {
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return err
+	}
+	if s.cfg.Access == nil || s.cfg.RoomAccess == nil || s.cfg.Users == nil {
+		return parley.Errorf(parley.EUnavailable, "room management is not enabled on this server")
+	}
+	return s.cfg.Access.Manage(ctx, id, room)
+}
+
+func (s *Service) remember(room string) {
+	s.roomsMu.Lock()
+	s.rooms[room] = struct{}{}
+	s.roomsMu.Unlock()
+}
