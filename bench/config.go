@@ -28,6 +28,7 @@ type config struct {
 	transport      string
 	concurrency    int           // handshakes in flight while subscribing
 	connectTimeout time.Duration // dial + response headers + retry: line, per subscriber
+	pollTimeout    time.Duration // -transport poll: the hold asked for (timeout=); 0 = the server's default
 }
 
 const usageText = `Usage: parley bench [flags]
@@ -64,9 +65,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.pid, "pid", 0, "server process `id`: sample its CPU time and RSS from /proc")
 	fs.DurationVar(&c.idle, "idle", 0, "wait this long after all are subscribed before sampling idle RSS (lets the Go scavenger settle)")
 	fs.BoolVar(&c.json, "json", false, "print a JSON summary instead of text")
-	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse")
+	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse, ws or poll")
 	fs.IntVar(&c.concurrency, "connect-concurrency", 200, "subscriber handshakes in flight at once")
 	fs.DurationVar(&c.connectTimeout, "connect-timeout", 10*time.Second, "per subscriber: dial, response headers and the first retry: line")
+	fs.DurationVar(&c.pollTimeout, "poll-timeout", 0, "with -transport poll: how long the server may hold each poll (sent as timeout=); 0 leaves it to the server")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -113,6 +115,8 @@ func (c *config) check() error {
 		return errors.New("-idle must not be negative")
 	case c.concurrency < 1:
 		return errors.New("-connect-concurrency must be 1 or more")
+	case c.pollTimeout < 0:
+		return errors.New("-poll-timeout must not be negative")
 	case c.connectTimeout <= 0:
 		return errors.New("-connect-timeout must be positive")
 	case c.pid < 0:

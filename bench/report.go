@@ -27,6 +27,7 @@ type Report struct {
 	Posting   *PostingReport   `json:"posting,omitempty"`
 	Delivery  *DeliveryReport  `json:"delivery,omitempty"`
 	Server    *ServerReport    `json:"server,omitempty"`
+	Runtime   *RuntimeReport   `json:"runtime,omitempty"` // from /healthz
 	Client    *ClientReport    `json:"client,omitempty"`
 }
 
@@ -86,6 +87,7 @@ type ServerReport struct {
 	RSSBeforeKB      int64   `json:"rss_before_kb"`
 	RSSIdleKB        int64   `json:"rss_idle_kb,omitempty"`
 	RSSAfterKB       int64   `json:"rss_after_kb,omitempty"`
+	RSSClosedKB      int64   `json:"rss_closed_kb,omitempty"`      // after closing the subscriptions
 	RSSPerConnBytes  float64 `json:"rss_per_conn_bytes,omitempty"` // (idle - before) / subscribed
 	CPUSeconds       float64 `json:"cpu_seconds,omitempty"`        // posting and drain
 	CPUPercent       float64 `json:"cpu_percent,omitempty"`        // of one core, same window
@@ -177,6 +179,9 @@ func (r *Report) writeText(w io.Writer) error {
 		if s.RSSAfterKB > 0 {
 			p(", %s after", kb(s.RSSAfterKB))
 		}
+		if s.RSSClosedKB > 0 {
+			p(", %s after closing", kb(s.RSSClosedKB))
+		}
 		p("\n")
 		if s.CPUSeconds > 0 || s.CPUPerDeliveryUs > 0 || s.CPUPerPostUs > 0 {
 			p("            CPU %.2fs (%.0f%% of a core)", s.CPUSeconds, s.CPUPercent)
@@ -187,6 +192,9 @@ func (r *Report) writeText(w io.Writer) error {
 			}
 			p(" (CLK_TCK assumed %d)\n", s.ClockTicks)
 		}
+	}
+	if r.Runtime != nil {
+		b.WriteString(r.Runtime.text())
 	}
 	if c := r.Client; c != nil {
 		p("client      CPU %.2fs (%.0f%% of a core, %d cores) while posting and draining\n", c.CPUSeconds, c.CPUPercent, c.Cores)

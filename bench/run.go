@@ -34,7 +34,15 @@ type runner struct {
 	timedOut  bool
 
 	before, idle, after *procSample // server (-pid)
+	closed              *procSample // server (-pid), after closing the subscriptions
 	selfIdle, selfAfter *procSample // this process
+
+	// /healthz samples (see health.go)
+	healthClient                    *http.Client
+	noHealth                        bool
+	hBefore, hIdle, hAfter, hClosed *healthSample
+	settled                         bool
+	settle                          time.Duration
 }
 
 func newRunner(cfg *config, stderr io.Writer) *runner {
@@ -90,6 +98,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	if cfg.pid > 0 {
 		r.before = r.sample(strconv.Itoa(cfg.pid), "before subscribing")
 	}
+	r.hBefore = r.health(ctx)
 	r.steps(ctx)
 	r.finish()
 	if r.rep.Interrupted != "" {
@@ -153,6 +162,7 @@ func (r *runner) steps(ctx context.Context) {
 	if cfg.pid > 0 {
 		r.idle = r.sample(strconv.Itoa(cfg.pid), "idle")
 	}
+	r.hIdle = r.health(ctx)
 	if cfg.messages == 0 {
 		return
 	}
@@ -267,6 +277,7 @@ func (r *runner) sampleAfter() {
 	if r.cfg.pid > 0 {
 		r.after = r.sample(strconv.Itoa(r.cfg.pid), "after delivery")
 	}
+	r.hAfter = r.health(context.Background())
 }
 
 // finish closes everything and fills in the report.
@@ -278,6 +289,11 @@ func (r *runner) finish() {
 	if r.pool != nil {
 		r.cancelSubs()
 		r.pool.stop()
+		r.sampleClosed(rep.Interrupted != "")
+		if cfg.pid > 0 {
+			r.closed = r.sample(strconv.Itoa(cfg.pid), "after closing")
+		}
+		rep.Runtime = r.runtimeReport()
 		p := r.pool
 		rep.Subscribe = &SubscribeReport{
 			Requested:  cfg.subs,
@@ -348,6 +364,9 @@ func (r *runner) finish() {
 			if r.pool.ready.Load() > 0 {
 				s.RSSPerConnBytes = math1(float64(r.idle.rssKB-r.before.rssKB) * 1024 / float64(r.pool.ready.Load()))
 			}
+		}
+		if r.closed != nil {
+			s.RSSClosedKB = r.closed.rssKB
 		}
 		if r.after != nil {
 			s.RSSAfterKB = r.after.rssKB

@@ -36,7 +36,9 @@ type frame struct {
 
 // transports maps -transport names to constructors.
 var transports = map[string]func(*config) (transport, error){
-	"sse": newSSETransport,
+	"sse":  newSSETransport,
+	"ws":   newWSTransport,
+	"poll": newPollTransport,
 }
 
 func transportNames() []string {
