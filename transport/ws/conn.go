@@ -1,0 +1,540 @@
+package ws
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/stream"
+)
+
+// Close codes the server sends.
+const (
+	closeShutdown = 1012 // service restart: reconnect and resume
+	closeInternal = 1011 // internal error: reconnect and resume
+)
+
+const (
+	shutdownReason = "server restarting: reconnect"
+	internalReason = "internal error: reconnect"
+)
+
+// cmdQueueLen bounds the answers and changes waiting for the writer; when
+// it is full the reader waits, and so stops reading the client.
+const cmdQueueLen = 4
+
+// pageSize is how many messages a catch-up reads from the store at a time.
+const pageSize = 500
+
+// conn is one WebSocket connection: a reader goroutine and a writer
+// goroutine (see the package comment).
+type conn struct {
+	h   *Handler
+	ws  *websocket.Conn
+	key string // rate-limit key: the client's IP address
+
+	cmds       chan command  // reader -> writer, in order
+	wake       chan struct{} // -> writer: a direct write left pending bytes, or a ping is due
+	pingDue    atomic.Bool   // the pinger could not write the ping itself
+	done       chan struct{} // closed by stop: the connection is ending
+	stopOnce   sync.Once
+	readerDone chan struct{} // closed when the reader goroutine returns
+
+	// mu hands event delivery back and forth between the hub and the
+	// writer. While direct is set the writer has nothing queued or in
+	// hand, and the hub writes each event itself (sink.Deliver); otherwise
+	// events go to the current sink's queue and the writer sends them.
+	// cursor belongs to whichever side has delivery: the hub (under mu)
+	// while direct, the writer otherwise; the switch happens under mu.
+	mu     sync.Mutex
+	sink   *sink // the current subscription; events for older ones are dropped
+	direct bool
+	cursor int64 // every event of rooms with an ID at or below it was sent (or predates the start)
+	wire   wire  // the socket (in line: a delivery touches mu and it together)
+
+	// owned by the writer goroutine
+	rooms  []string
+	sub    *hub.Subscription
+	events []*parley.Event
+	out    *[]byte // the batch being assembled; nil when empty
+
+	// owned by the reader goroutine
+	wanted []string // rooms once the writer has applied every change sent
+}
+
+// sink is the hub subscriber of one subscription of a connection. A
+// subscription change makes a new sink, so that events of the old and the
+// new subscription (which may live in different hub partitions) never
+// mix in one queue.
+type sink struct {
+	c *conn
+	q *hub.Queue
+}
+
+// Deliver implements hub.Subscriber. It runs on a hub partition goroutine
+// and never blocks: while the connection is idle the event's frame goes to
+// the socket with one non-blocking write, the way an SSE stream's does,
+// without waking the writer; otherwise the event is queued for the writer.
+func (s *sink) Deliver(ev *parley.Event) {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sink != s {
+		return // a subscription being replaced: the writer catches up from the store
+	}
+	if c.direct {
+		if ev.ID() <= c.cursor {
+			return
+		}
+		ok, partial := c.wire.tryWrite(c.h.frame(ev))
+		if ok {
+			c.cursor = ev.ID()
+			if partial {
+				// The socket is full: the writer sends the rest, and the
+				// next events, with blocking writes.
+				c.direct = false
+				select {
+				case c.wake <- struct{}{}:
+				default:
+				}
+			}
+			return
+		}
+		c.direct = false // the writer is busy, or the socket full: queue
+	}
+	s.q.Deliver(ev)
+}
+
+// command is what the reader hands the writer: a control message to write
+// as is, or a subscription change.
+type command struct {
+	frame  []byte
+	change *change
+}
+
+// change is a validated subscribe or unsubscribe.
+type change struct {
+	subscribe bool
+	ref       json.RawMessage
+	listed    []string // the rooms named in the request, for the answer
+	rooms     []string // every room of the connection afterwards
+	added     []string // rooms not subscribed before
+	cursor    int64    // subscribe: replay added rooms after cursor
+	hasCursor bool
+}
+
+func (c *conn) stop() {
+	c.stopOnce.Do(func() { close(c.done) })
+}
+
+// writeError marks a failed write to the socket.
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return "websocket write: " + e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
+
+// writeLoop is the writer goroutine. It starts once start has run (on the
+// handler's goroutine, so that this one's stack stays small), with start's
+// error if any.
+func (c *conn) writeLoop(err error) {
+	defer c.finish()
+	for err == nil {
+		select {
+		case <-c.sink.q.Ready():
+			// settle, below, takes the events
+		case <-c.wake:
+			if c.pingDue.Swap(false) {
+				err = c.append(pingFrame...)
+			}
+			if err == nil {
+				err = c.flushPending()
+			}
+		case cmd := <-c.cmds:
+			err = c.do(cmd)
+		case <-c.done:
+			return
+		case <-c.h.done:
+			_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
+			return
+		}
+		if err == nil {
+			err = c.flush()
+		}
+		if err == nil {
+			err = c.settle()
+		}
+	}
+	c.fail(err)
+}
+
+// ping sends the keepalive ping, called by the handler's pinger. It writes
+// the frame itself when the socket is free, else leaves it to the writer.
+func (c *conn) ping() {
+	c.mu.Lock()
+	ok, partial := c.wire.tryWrite(pingFrame)
+	c.mu.Unlock()
+	if ok && !partial {
+		return
+	}
+	if !ok {
+		c.pingDue.Store(true)
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// start subscribes, then sends ready, the context or the replay: the
+// resume algorithm of package stream.
+func (c *conn) start(req request) error {
+	c.sink = &sink{c: c, q: hub.NewQueue(c.h.cfg.QueueLen)}
+	c.sub = c.h.hub.Subscribe(c.sink, c.rooms)
+	var recent []parley.Message
+	if req.hasCursor {
+		c.cursor = req.cursor
+	} else {
+		var err error
+		if c.cursor, err = c.h.store.LastID(c.h.ctx); err != nil {
+			return err
+		}
+		if recent, err = stream.Recent(c.h.ctx, c.h.store, c.rooms, req.last); err != nil {
+			return err
+		}
+	}
+	if err := c.control(readyFrame{Type: "ready", Rooms: c.rooms, Cursor: c.cursor}); err != nil {
+		return err
+	}
+	for _, m := range recent {
+		if err := c.event(parley.NewEvent(m)); err != nil {
+			return err
+		}
+	}
+	// From the newest ID there is nothing to replay: anything committed
+	// later is published later, after the subscription, and so queued.
+	if req.hasCursor {
+		if err := c.catchUp([]group{{c.rooms, c.cursor}}); err != nil {
+			return err
+		}
+	}
+	if err := c.flush(); err != nil {
+		return err
+	}
+	return c.settle()
+}
+
+// settle sends the queued events until none are left, then hands
+// delivery to the hub (direct).
+func (c *conn) settle() error {
+	for {
+		c.mu.Lock()
+		var overflowed bool
+		c.events, overflowed = c.sink.q.Take(c.events)
+		if len(c.events) == 0 && !overflowed {
+			c.direct = c.wire.fd >= 0
+			c.mu.Unlock()
+			return nil
+		}
+		c.direct = false
+		c.mu.Unlock()
+		if err := c.sendQueued(overflowed); err != nil {
+			return err
+		}
+		if err := c.flush(); err != nil {
+			return err
+		}
+	}
+}
+
+// sendQueued sends the events taken from the queue.
+func (c *conn) sendQueued(overflowed bool) error {
+	defer func() {
+		clear(c.events)
+		c.events = c.events[:0]
+		if cap(c.events) > 64 {
+			c.events = nil // a burst is over: do not keep its storage
+		}
+	}()
+	if overflowed {
+		// Fell behind: everything dropped is in the store.
+		if err := c.catchUp([]group{{c.rooms, c.cursor}}); err != nil {
+			return err
+		}
+	}
+	for _, ev := range c.events {
+		if ev.ID() <= c.cursor {
+			continue // already sent by a catch-up
+		}
+		if err := c.event(ev); err != nil {
+			return err
+		}
+		c.cursor = ev.ID()
+	}
+	return nil
+}
+
+// do carries out a command from the reader.
+func (c *conn) do(cmd command) error {
+	if cmd.change == nil {
+		return c.append(cmd.frame...)
+	}
+	ch := cmd.change
+	typ := "unsubscribed"
+	if ch.subscribe {
+		typ = "subscribed"
+	}
+	ans := roomsFrame{Type: typ, Ref: ch.ref, Rooms: ch.listed}
+	if ch.subscribe && ch.hasCursor {
+		ans.Cursor = &ch.cursor
+	}
+	if slices.Equal(ch.rooms, c.rooms) {
+		return c.control(ans)
+	}
+	// Take delivery back and subscribe anew, as at the start, before
+	// reading the store. Events of the old subscription from here on are
+	// dropped (its sink is no longer current): the catch-up below reads
+	// them from the store instead. So the answer comes before any event of
+	// an added room and after every event of a removed one.
+	oldSub, oldRooms := c.sub, c.rooms
+	next := &sink{c: c, q: hub.NewQueue(c.h.cfg.QueueLen)}
+	c.mu.Lock()
+	c.direct = false
+	c.sink = next
+	c.mu.Unlock()
+	c.sub = c.h.hub.Subscribe(next, ch.rooms)
+	oldSub.Cancel()
+	c.rooms = ch.rooms
+	if err := c.control(ans); err != nil {
+		return err
+	}
+
+	kept := make([]string, 0, len(ch.rooms))
+	for _, r := range ch.rooms {
+		if slices.Contains(oldRooms, r) {
+			kept = append(kept, r)
+		}
+	}
+	groups := []group{{kept, c.cursor}}
+	if ch.subscribe && len(ch.added) > 0 {
+		from := ch.cursor
+		if !ch.hasCursor {
+			// Live from now: the newest ID once subscribed.
+			var err error
+			if from, err = c.h.store.LastID(c.h.ctx); err != nil {
+				return err
+			}
+		}
+		groups = append(groups, group{ch.added, from})
+	}
+	return c.catchUp(groups)
+}
+
+// group is rooms whose messages after an ID are owed to the client.
+type group struct {
+	rooms []string
+	after int64
+}
+
+// catchUp sends, from the store, every message of each group's rooms after
+// the group's ID, all in ID order, and moves the cursor past them. With
+// one group it is stream.Replay. With several (a subscription change: the
+// rooms kept, after the cursor; the rooms added, after the client's
+// cursor or "now") it reads one segment per distinct starting ID, each
+// segment ending where the next group starts and covering every group
+// started so far, so that the client still gets one ascending sequence.
+//
+// The caller has subscribed to every room first; events that the store
+// read here also finds in the queue are skipped by ID when it drains.
+func (c *conn) catchUp(groups []group) error {
+	slices.SortStableFunc(groups, func(a, b group) int {
+		switch {
+		case a.after < b.after:
+			return -1
+		case a.after > b.after:
+			return 1
+		}
+		return 0
+	})
+	var rooms []string
+	var cursor int64
+	for i, g := range groups {
+		rooms = append(rooms, g.rooms...)
+		cursor = g.after
+		upper := int64(math.MaxInt64)
+		if i+1 < len(groups) {
+			upper = groups[i+1].after
+		}
+		if len(rooms) == 0 || cursor >= upper {
+			continue
+		}
+	segment:
+		for {
+			page, err := c.h.store.After(c.h.ctx, rooms, cursor, pageSize)
+			if err != nil {
+				return err
+			}
+			for j := range page {
+				if page[j].ID > upper {
+					break segment
+				}
+				if err := c.event(parley.NewEvent(page[j])); err != nil {
+					return err
+				}
+				cursor = page[j].ID
+			}
+			if len(page) < pageSize {
+				break
+			}
+		}
+	}
+	// The last segment ran to the end of the log.
+	c.cursor = cursor
+	return nil
+}
+
+// event adds an event frame to the batch: the event's encode-once JSON,
+// the same bytes as an event stream's data line.
+func (c *conn) event(ev *parley.Event) error {
+	if c.out == nil {
+		c.out = getBuf()
+	}
+	*c.out = appendFrame(*c.out, opText, ev.JSON())
+	if len(*c.out) >= flushAt {
+		return c.flush()
+	}
+	return nil
+}
+
+// control adds a control message (a JSON object with a "type") to the
+// batch.
+func (c *conn) control(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return c.append(appendFrame(nil, opText, b)...)
+}
+
+// append adds complete frames to the batch.
+func (c *conn) append(frames ...byte) error {
+	if c.out == nil {
+		c.out = getBuf()
+	}
+	*c.out = append(*c.out, frames...)
+	if len(*c.out) >= flushAt {
+		return c.flush()
+	}
+	return nil
+}
+
+// flush writes the batch in one write.
+func (c *conn) flush() error {
+	b := c.out
+	if b == nil {
+		return nil
+	}
+	c.out = nil
+	var err error
+	if len(*b) > 0 {
+		if err = c.wire.writeFrames(*b, false); err != nil {
+			err = writeError{err}
+		}
+	}
+	putBuf(b)
+	return err
+}
+
+// flushPending writes what a direct write left unwritten.
+func (c *conn) flushPending() error {
+	if c.out != nil {
+		return c.flush() // writes the pending bytes first
+	}
+	if err := c.wire.writeFrames(nil, false); err != nil {
+		return writeError{err}
+	}
+	return nil
+}
+
+// fail ends the connection after an error of the writer's: a failed
+// write just ends it; anything else (the store failing) is logged and the
+// client told to reconnect.
+func (c *conn) fail(err error) {
+	var we writeError
+	switch {
+	case errors.As(err, &we), isClosed(err), c.h.ctx.Err() != nil:
+		c.h.log.Debug("websocket connection ended", "err", err)
+	default:
+		c.h.log.Error("websocket stream failed", "err", err)
+		_ = c.wire.writeFrames(appendClose(nil, closeInternal, internalReason), true)
+	}
+}
+
+// finish releases the connection once the writer is done: it gives a
+// closing handshake in progress CloseTimeout to complete, closes the
+// socket, and waits for the reader.
+func (c *conn) finish() {
+	c.stop()
+	c.mu.Lock()
+	c.direct = false
+	c.sink = nil
+	c.mu.Unlock()
+	if c.sub != nil {
+		c.sub.Cancel()
+	}
+	if c.out != nil {
+		putBuf(c.out)
+		c.out = nil
+	}
+	if c.wire.sentClose() {
+		t := time.NewTimer(c.h.cfg.CloseTimeout)
+		select {
+		case <-c.readerDone:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.wire.Close()
+	<-c.readerDone
+	c.h.remove(c)
+}
+
+// Control messages, server to client.
+
+type readyFrame struct {
+	Type   string   `json:"type"`
+	Rooms  []string `json:"rooms"`
+	Cursor int64    `json:"cursor"`
+}
+
+type roomsFrame struct {
+	Type   string          `json:"type"`
+	Ref    json.RawMessage `json:"ref,omitempty"`
+	Rooms  []string        `json:"rooms"`
+	Cursor *int64          `json:"cursor,omitempty"`
+}
+
+type ackFrame struct {
+	Type    string          `json:"type"`
+	Ref     json.RawMessage `json:"ref,omitempty"`
+	Message parley.Message  `json:"message"`
+}
+
+type errorFrame struct {
+	Type  string          `json:"type"`
+	Ref   json.RawMessage `json:"ref,omitempty"`
+	Error errorBody       `json:"error"`
+}
+
+type errorBody struct {
+	Code       parley.Code `json:"code"`
+	Message    string      `json:"message"`
+	RetryAfter int         `json:"retry_after,omitempty"` // seconds, as HTTP's Retry-After
+}

@@ -1,0 +1,298 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/stream"
+)
+
+// readLoop is the reader goroutine. It returns only when reading fails:
+// the client closed, went silent, broke the protocol, or the socket was
+// closed by the writer.
+func (c *conn) readLoop() {
+	defer func() {
+		c.stop()
+		close(c.readerDone)
+	}()
+	for {
+		typ, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.extendRead()
+		c.handle(typ, data)
+	}
+}
+
+// readFailed ends the connection after a failed read.
+func (c *conn) readFailed(err error) {
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		// The library has sent close 1009; wait (boundedly) for the
+		// client's close frame, discarding the rest of the message.
+		_ = c.ws.Close(websocket.StatusMessageTooBig, "")
+	}
+	c.h.log.Debug("websocket read ended", "err", err)
+	_ = c.ws.CloseNow()
+}
+
+// extendRead moves the read deadline past the next ping's answer: a client
+// that sends nothing, not even a pong, for PingInterval+PongTimeout is
+// gone. Called on every message, ping and pong, from the reader goroutine.
+func (c *conn) extendRead() {
+	_ = c.wire.SetReadDeadline(time.Now().Add(c.h.cfg.PingInterval + c.h.cfg.PongTimeout))
+}
+
+// clientMessage is any client-to-server message; which fields apply
+// depends on Type.
+type clientMessage struct {
+	Type   string          `json:"type"`
+	Ref    json.RawMessage `json:"ref"`
+	Room   string          `json:"room"`
+	Text   *string         `json:"text"`
+	Name   string          `json:"name"`
+	Rooms  []string        `json:"rooms"`
+	Cursor json.RawMessage `json:"cursor"`
+}
+
+// maxRef bounds the ref a client attaches to a request, in bytes of JSON.
+const maxRef = 64
+
+// handle answers one client message. Every mistake gets an error frame;
+// the connection stays up.
+func (c *conn) handle(typ websocket.MessageType, data []byte) {
+	if typ != websocket.MessageText {
+		c.reject(nil, parley.Errorf(parley.EInvalid, "binary frames are not supported: send JSON objects in text frames"))
+		return
+	}
+	if !utf8.Valid(data) {
+		c.reject(nil, parley.Errorf(parley.EInvalid, "frame is not valid UTF-8: text frames must hold UTF-8 JSON"))
+		return
+	}
+	var m clientMessage
+	if err := decode(data, &m); err != nil {
+		c.reject(salvageRef(data), err)
+		return
+	}
+	ref, err := checkRef(m.Ref)
+	if err != nil {
+		c.reject(nil, err)
+		return
+	}
+	switch m.Type {
+	case "send":
+		c.send(ref, m)
+	case "subscribe", "unsubscribe":
+		c.changeRooms(ref, m)
+	case "":
+		c.reject(ref, parley.Errorf(parley.EInvalid, `message has no "type": use send, subscribe or unsubscribe`))
+	default:
+		c.reject(ref, parley.Errorf(parley.EInvalid, "unknown message type %.40q: use send, subscribe or unsubscribe", m.Type))
+	}
+}
+
+// send posts a message and answers with an ack holding the stored message.
+// The message's own event reaches every subscriber, this connection
+// included if it is in the room, independently of the ack.
+func (c *conn) send(ref json.RawMessage, m clientMessage) {
+	if m.Text == nil {
+		c.reject(ref, parley.Errorf(parley.EInvalid, `"send" has no "text" field`))
+		return
+	}
+	msg, err := c.h.chat.Post(c.h.ctx, c.key, m.Room, m.Name, *m.Text)
+	if err != nil {
+		c.reject(ref, err)
+		return
+	}
+	c.answer(ackFrame{Type: "ack", Ref: ref, Message: msg})
+}
+
+// changeRooms validates a subscribe or unsubscribe against the rooms the
+// connection will have once earlier changes are applied, and hands it to
+// the writer.
+func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
+	if len(m.Rooms) == 0 {
+		c.reject(ref, parley.Errorf(parley.EInvalid, `%q needs a non-empty "rooms" list`, m.Type))
+		return
+	}
+	if len(m.Rooms) > stream.MaxRooms {
+		c.reject(ref, parley.Errorf(parley.EInvalid, "too many rooms: %d named, at most %d per connection", len(m.Rooms), stream.MaxRooms))
+		return
+	}
+	listed := make([]string, 0, len(m.Rooms))
+	for _, r := range m.Rooms {
+		r = strings.TrimSpace(r)
+		if !slices.Contains(listed, r) {
+			listed = append(listed, r)
+		}
+	}
+	ch := &change{subscribe: m.Type == "subscribe", ref: ref, listed: listed}
+	if !ch.subscribe {
+		if len(m.Cursor) > 0 {
+			c.reject(ref, parley.Errorf(parley.EInvalid, `"unsubscribe" takes no "cursor"`))
+			return
+		}
+		for _, r := range c.wanted {
+			if !slices.Contains(listed, r) {
+				ch.rooms = append(ch.rooms, r)
+			}
+		}
+		c.wanted = ch.rooms
+		c.hand(command{change: ch})
+		return
+	}
+	var err error
+	if ch.cursor, ch.hasCursor, err = parseCursor(m.Cursor); err != nil {
+		c.reject(ref, err)
+		return
+	}
+	for _, r := range listed {
+		if err := c.h.chat.CheckRoom(c.h.ctx, r); err != nil {
+			c.reject(ref, err)
+			return
+		}
+		if !slices.Contains(c.wanted, r) {
+			ch.added = append(ch.added, r)
+		}
+	}
+	if n := len(c.wanted) + len(ch.added); n > stream.MaxRooms {
+		c.reject(ref, parley.Errorf(parley.EInvalid, "too many rooms: subscribing would make %d, at most %d per connection; unsubscribe from some first", n, stream.MaxRooms))
+		return
+	}
+	ch.rooms = append(slices.Clip(c.wanted), ch.added...)
+	c.wanted = ch.rooms
+	c.hand(command{change: ch})
+}
+
+// parseCursor reads a subscribe's cursor: a JSON number, or a string of
+// digits as in a query, with the query's rules. Absent or null: no cursor.
+func parseCursor(raw json.RawMessage) (int64, bool, error) {
+	s := string(bytes.TrimSpace(raw))
+	if s == "" || s == "null" {
+		return 0, false, nil
+	}
+	if s[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return 0, false, parley.Errorf(parley.EInvalid, "cursor is not a message ID")
+		}
+		if s == "" {
+			return 0, false, parley.Errorf(parley.EInvalid, "cursor is empty: give a message ID, or leave it out")
+		}
+	}
+	return parley.ParseCursor(s)
+}
+
+// reject answers a request with an error frame.
+func (c *conn) reject(ref json.RawMessage, err error) {
+	code := parley.ErrorCode(err)
+	if code == parley.EInternal {
+		c.h.log.Error("websocket request failed", "err", err)
+	}
+	body := errorBody{Code: code, Message: parley.ErrorMessage(err)}
+	switch code {
+	case parley.ERateLimited:
+		body.RetryAfter = 1
+	case parley.EUnavailable:
+		body.RetryAfter = 2
+	}
+	c.answer(errorFrame{Type: "error", Ref: ref, Error: body})
+}
+
+// answer hands a control message to the writer.
+func (c *conn) answer(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		c.h.log.Error("encoding websocket answer", "err", err)
+		return
+	}
+	c.hand(command{frame: appendFrame(nil, opText, b)})
+}
+
+// hand queues a command for the writer, waiting while the queue is full.
+// Once the writer is gone it drops the command: the reader goes on reading
+// until the socket closes, so that a closing handshake completes.
+func (c *conn) hand(cmd command) {
+	select {
+	case c.cmds <- cmd:
+	case <-c.done:
+	}
+}
+
+// decode reads exactly one JSON object with no unknown fields.
+func decode(data []byte, v *clientMessage) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return parley.Errorf(parley.EInvalid, "message is empty: send a JSON object")
+		case errors.As(err, &syntax):
+			return parley.Errorf(parley.EInvalid, "message is not valid JSON (at byte %d)", syntax.Offset)
+		case errors.As(err, &typ):
+			if typ.Field == "" {
+				return parley.Errorf(parley.EInvalid, "message must be a JSON object, not %s", typ.Value)
+			}
+			return parley.Errorf(parley.EInvalid, "field %q must be a %s", typ.Field, jsonType(typ.Type.Kind().String()))
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return parley.Errorf(parley.EInvalid, "message has an %s", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return parley.Errorf(parley.EInvalid, "message is not valid JSON: %v", err)
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return parley.Errorf(parley.EInvalid, "message has data after the JSON object: send one object per frame")
+	}
+	return nil
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "slice":
+		return "list"
+	case "ptr":
+		return "string"
+	}
+	return kind
+}
+
+// checkRef accepts a request's ref: absent or null, a string or a number,
+// at most maxRef bytes; it is echoed verbatim in the answer.
+func checkRef(raw json.RawMessage) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	if len(raw) > maxRef || !(raw[0] == '"' || raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return nil, parley.Errorf(parley.EInvalid, `"ref" must be a string or number of at most %d bytes`, maxRef)
+	}
+	return raw, nil
+}
+
+// salvageRef finds the ref of a message that failed strict decoding, so
+// that the error still reaches the request it answers.
+func salvageRef(data []byte) json.RawMessage {
+	var m struct {
+		Ref json.RawMessage `json:"ref"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return nil
+	}
+	ref, err := checkRef(m.Ref)
+	if err != nil {
+		return nil
+	}
+	return ref
+}
