@@ -55,7 +55,8 @@ type Service struct {
 	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
 
 	posts     chan *post
-	done      chan struct{}
+	done      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the committer has exited
 	closeOnce sync.Once
 	committer sync.WaitGroup
 }
@@ -78,14 +79,15 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		store:  store,
-		broker: broker,
-		cfg:    cfg,
-		log:    cfg.Logger,
-		limit:  newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
-		rooms:  make(map[string]struct{}),
-		posts:  make(chan *post, cfg.MaxBatch),
-		done:   make(chan struct{}),
+		store:   store,
+		broker:  broker,
+		cfg:     cfg,
+		log:     cfg.Logger,
+		limit:   newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		rooms:   make(map[string]struct{}),
+		posts:   make(chan *post, cfg.MaxBatch),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
 	}
 	s.committer.Add(1)
 	go s.commitLoop()
@@ -123,6 +125,11 @@ func (s *Service) Post(ctx context.Context, client, room, from, text string) (pa
 func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) (parley.Message, error) {
 	p := &post{msg: m, also: also, done: make(chan error, 1)}
 	select {
+	case <-s.done: // checked first: select picks at random among ready cases
+		return parley.Message{}, errShuttingDown
+	default:
+	}
+	select {
 	case s.posts <- p:
 	case <-s.done:
 		return parley.Message{}, errShuttingDown
@@ -132,6 +139,15 @@ func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) 
 	select {
 	case err := <-p.done:
 		return p.msg, err
+	case <-s.stopped:
+		// The committer has exited; it answered everything queued before
+		// it drained, so an unanswered post was never taken.
+		select {
+		case err := <-p.done:
+			return p.msg, err
+		default:
+			return parley.Message{}, errShuttingDown
+		}
 	case <-ctx.Done():
 		// The message may still be committed and delivered; the client
 		// sees it on its stream.
@@ -143,6 +159,7 @@ var errShuttingDown = parley.Errorf(parley.EUnavailable, "server is shutting dow
 
 func (s *Service) commitLoop() {
 	defer s.committer.Done()
+	defer close(s.stopped)
 	batch := make([]*post, 0, s.cfg.MaxBatch)
 	for {
 		select {

@@ -30,7 +30,7 @@ func TestPostRejectsBadInput(t *testing.T) {
 		{"too long", "lobby", "application/json", `{"text":"` + strings.Repeat("é", 21) + `","name":"ada"}`, 413, "too_large"},
 		{"invalid UTF-8", "lobby", "application/json", "{\"text\":\"a\xff\",\"name\":\"ada\"}", 400, "invalid"},
 		{"control character", "lobby", "application/json", `{"text":"a\u0007b","name":"ada"}`, 400, "invalid"},
-		{"no name", "lobby", "application/json", `{"text":"hi"}`, 400, "invalid"},
+		{"no name, not logged in", "lobby", "application/json", `{"text":"hi"}`, 401, "unauthorized"},
 		{"bad name", "lobby", "application/json", `{"text":"hi","name":"<ada>"}`, 400, "invalid"},
 		{"filtered word", "lobby", "application/json", `{"text":"oh darn","name":"ada"}`, 400, "invalid"},
 		{"unknown room", "nope", "application/json", `{"text":"hi","name":"ada"}`, 404, "not_found"},

@@ -9,15 +9,21 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"runtime/metrics"
 	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/api"
 	"github.com/parley-chat/parley/broker/mem"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/cors"
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/store/sqlite"
+	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/sse"
+	"github.com/parley-chat/parley/transport/ws"
 	"github.com/parley-chat/parley/web"
 )
 
@@ -34,6 +40,21 @@ type Config struct {
 	Heartbeat time.Duration // SSE heartbeat; default 15s
 	Retry     time.Duration // SSE retry hint; default 2s
 
+	PollTimeout    time.Duration // long-poll hold; default 25s
+	PollMaxTimeout time.Duration // longest hold a poll may ask for; default 60s
+	PollLease      time.Duration // poll session lease; default PollTimeout + 15s
+	// SessionClock drives session leases; tests inject a fake clock.
+	SessionClock session.Clock
+	// OnSessionGone is called when a poll session ends (lapsed, ended or
+	// evicted); presence hooks in here.
+	OnSessionGone func(id string, why session.Reason)
+
+	WSMaxMessage   int           // bytes per WebSocket client message; default 16 KiB
+	WSPingInterval time.Duration // WebSocket keepalive ping; default 30s
+
+	// CORSOrigins may read the API from browser pages on other origins
+	// ("*" for any, without credentials); the listed ones may also POST.
+	CORSOrigins    []string
 	TrustedOrigins []string // origins allowed to POST cross-origin
 	Logger         *slog.Logger
 }
@@ -50,6 +71,10 @@ type Server struct {
 	api    *api.Server
 	mux    *http.ServeMux
 	log    *slog.Logger
+
+	poll     *poll.Handler
+	sessions *session.Registry // long-pollers' sessions
+	sockets  *ws.Handler       // WebSocket connections
 }
 
 // New opens the store (applying migrations) and starts the node.
@@ -71,7 +96,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{store: store, hub: hub.New(), log: cfg.Logger}
-	s.chat = chat.New(store, mem.New(s.hub), chat.Config{
+	// Every event reaches the hub through the watermark, which starts at
+	// the last ID committed before this start: caught-up polls need no
+	// store read (see poll.Watermark).
+	lastID, err := store.LastID(ctx)
+	if err != nil {
+		s.hub.Close()
+		store.Close()
+		return nil, err
+	}
+	watermark := poll.NewWatermark(mem.New(s.hub), lastID)
+	s.chat = chat.New(store, watermark, chat.Config{
 		MaxTextLen: cfg.MaxTextLen,
 		Filter:     chat.NewWordFilter(cfg.FilterMode, cfg.WordList),
 		RateLimit:  cfg.RateLimit,
@@ -83,19 +118,57 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Retry:     cfg.Retry,
 		Logger:    cfg.Logger,
 	})
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = poll.DefaultTimeout
+	}
+	if cfg.PollLease <= 0 {
+		cfg.PollLease = cfg.PollTimeout + 15*time.Second
+	}
+	s.sessions = session.New(session.Config{Lease: cfg.PollLease, Clock: cfg.SessionClock, OnGone: cfg.OnSessionGone})
+	s.poll, err = poll.New(s.hub, store, s.chat, s.sessions, poll.Config{
+		Timeout:    cfg.PollTimeout,
+		MaxTimeout: cfg.PollMaxTimeout,
+		Watermark:  watermark,
+		Logger:     cfg.Logger,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	apiErrs := api.Errors{Log: cfg.Logger}
-	s.api, err = api.New(api.Config{
-		Chat:           s.chat,
-		Events:         s.events.Serve(apiErrs.Write),
+	corsPolicy, err := cors.New(cors.Config{Origins: cfg.CORSOrigins, Deny: apiErrs.Write})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.sockets, err = ws.New(s.hub, store, s.chat, ws.Config{
+		MaxMessage:   cfg.WSMaxMessage,
+		PingInterval: cfg.WSPingInterval,
+		// Only origins that may post: a WebSocket carries the user's
+		// cookies and can send, which CORS "*" does not allow.
+		AllowedOrigins: append(append([]string(nil), cfg.TrustedOrigins...), corsPolicy.Trusted()...),
 		Logger:         cfg.Logger,
-		TrustedOrigins: cfg.TrustedOrigins,
+	})
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.api, err = api.New(api.Config{
+		Chat:   s.chat,
+		Events: s.events.Serve(apiErrs.Write),
+		Poll:   s.poll.Serve(apiErrs.Write),
+		Logger: cfg.Logger,
+		// Origins allowed to read cross-origin may also post.
+		TrustedOrigins: append(append([]string(nil), cfg.TrustedOrigins...), corsPolicy.Trusted()...),
+
+		WebSocket: s.sockets.Serve(apiErrs.Write),
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.mux = http.NewServeMux()
-	s.mux.Handle("/api/", s.api)
+	s.mux.Handle("/api/", corsPolicy.Handler(s.api))
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("/", web.Handler())
 	return s, nil
@@ -106,15 +179,35 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 // CloseStreams ends every push stream so that clients reconnect; call it
 // when an HTTP server's Shutdown begins (http.Server.RegisterOnShutdown).
-func (s *Server) CloseStreams() { s.events.Close() }
+func (s *Server) CloseStreams() {
+	s.events.Close()
+	if s.poll != nil {
+		s.poll.Close()
+	}
+	if s.sockets != nil {
+		s.sockets.Close()
+	}
+}
 
 // Streams returns the number of open raw-mode event streams.
 func (s *Server) Streams() int { return s.events.Streams() }
 
+// Pollers returns the number of long-polls held, waiting for an event.
+func (s *Server) Pollers() int { return s.poll.Waiting() }
+
+// AwaitPollers blocks until at least n long-polls are held waiting, or ctx
+// ends; tests post only once a poll is known to wait.
+func (s *Server) AwaitPollers(ctx context.Context, n int) error {
+	return s.poll.AwaitWaiting(ctx, n)
+}
+
 // Close ends streams, finishes the commit in progress, and closes the
 // store.
 func (s *Server) Close() error {
-	s.events.Close()
+	s.CloseStreams()
+	if s.sessions != nil {
+		s.sessions.Close() // if New failed before the poll handler took it
+	}
 	s.chat.Close()
 	s.hub.Close()
 	return s.store.Close()
@@ -130,5 +223,23 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "store": err.Error()})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": "ok", "subscribers": s.hub.Subscribers()})
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"status":          "ok",
+		"subscribers":     s.hub.Subscribers(),
+		"pollers":         s.poll.Waiting(),
+		"sessions":        s.sessions.Len(),
+		"goroutines":      runtime.NumGoroutine(),
+		"heap_live_bytes": heapLive(),
+	})
+}
+
+// heapLive reads the heap in use after the last GC, without stopping the
+// world (runtime.ReadMemStats would).
+func heapLive() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/server"
+	"github.com/parley-chat/parley/transport/poll"
+	"github.com/parley-chat/parley/transport/ws"
 )
 
 // serveFlags are the flags of "parley serve". Each has an environment
@@ -35,6 +37,12 @@ type serveFlags struct {
 	debugAddr        string
 	tlsCert, tlsKey  string
 	trustedOrigins   string
+	corsOrigins      string
+	pollTimeout      time.Duration
+	pollMaxTimeout   time.Duration
+	pollLease        time.Duration
+	wsMaxMessage     int
+	wsPing           time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -56,6 +64,12 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
+	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated origins (https://app.example) whose pages may use the API; they may also post. * allows any origin to read, without credentials")
+	fs.DurationVar(&f.pollTimeout, "poll-timeout", poll.DefaultTimeout, "how long a long-poll is held waiting for news")
+	fs.DurationVar(&f.pollMaxTimeout, "poll-max-timeout", poll.DefaultMaxTimeout, "the longest hold a long-poll may ask for (timeout=)")
+	fs.DurationVar(&f.pollLease, "poll-lease", 0, "how long a long-poll session lives after its last poll; 0 means -poll-timeout plus 15s")
+	fs.IntVar(&f.wsMaxMessage, "ws-max-message", ws.DefaultMaxMessage, "largest WebSocket message a client may send, in bytes (larger: close 1009)")
+	fs.DurationVar(&f.wsPing, "ws-ping", ws.DefaultPingInterval, "WebSocket keepalive ping interval; a client silent for this plus 15s is disconnected")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: parley serve [flags]\n\nEvery flag can also be set in the environment as PARLEY_<FLAG> (e.g. PARLEY_ADDR, PARLEY_DB).\n\n")
 		fs.PrintDefaults()
@@ -115,6 +129,24 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 			cfg.TrustedOrigins = append(cfg.TrustedOrigins, o)
 		}
 	}
+	for _, o := range strings.Split(f.corsOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
+		}
+	}
+	switch {
+	case f.pollTimeout <= 0 || f.pollMaxTimeout <= 0:
+		return server.Config{}, fmt.Errorf("-poll-timeout and -poll-max-timeout must be positive")
+	case f.pollTimeout > f.pollMaxTimeout:
+		return server.Config{}, fmt.Errorf("-poll-timeout %v is longer than -poll-max-timeout %v: raise the maximum or lower the timeout", f.pollTimeout, f.pollMaxTimeout)
+	case f.pollLease < 0:
+		return server.Config{}, fmt.Errorf("-poll-lease must not be negative (0 means -poll-timeout plus 15s)")
+	}
+	cfg.PollTimeout, cfg.PollMaxTimeout, cfg.PollLease = f.pollTimeout, f.pollMaxTimeout, f.pollLease
+	if f.wsMaxMessage <= 0 || f.wsPing <= 0 {
+		return server.Config{}, fmt.Errorf("-ws-max-message and -ws-ping must be positive")
+	}
+	cfg.WSMaxMessage, cfg.WSPingInterval = f.wsMaxMessage, f.wsPing
 	return cfg, nil
 }
 
