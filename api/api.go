@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
 )
 
@@ -23,15 +24,22 @@ type Server struct {
 	mux  *http.ServeMux
 	csrf *http.CrossOriginProtection
 	root http.Handler // mux behind the CSRF checks
+
+	people *People // nil: no accounts; everyone is a guest
 }
 
 // Config wires the API.
 type Config struct {
 	Chat   *chat.Service
 	Events http.Handler // GET /api/events
+	Poll   http.Handler // /api/poll and /api/poll/ (long-poll, JSONP, sessions)
 	Logger *slog.Logger
 	// TrustedOrigins may post cross-origin (scheme://host[:port]).
 	TrustedOrigins []string
+
+	WebSocket http.Handler // GET /api/ws
+
+	People *People // accounts, sessions, presence, DMs; nil leaves them out
 }
 
 // New returns the API handler.
@@ -57,6 +65,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Events != nil {
 		s.mux.Handle("GET /api/events", cfg.Events)
 	}
+	if cfg.WebSocket != nil {
+		s.mux.Handle("GET /api/ws", cfg.WebSocket)
+	}
+	if cfg.Poll != nil {
+		s.mux.Handle("/api/poll", cfg.Poll)
+		s.mux.Handle("/api/poll/", cfg.Poll)
+	}
+	if cfg.People != nil {
+		s.routePeople(cfg.People)
+	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.ENotFound, "no API endpoint %s %s: see docs/API.md", r.Method, r.URL.Path))
 	})
@@ -75,28 +93,32 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
-	rooms, err := s.chat.Rooms(r.Context())
+	rooms, err := s.chat.ReadableRooms(r.Context(), authn.From(r.Context()))
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
-	if rooms == nil {
-		rooms = []parley.Room{}
-	}
 	writeJSONStatus(w, http.StatusOK, struct {
-		Rooms []parley.Room `json:"rooms"`
+		Rooms []chat.RoomInfo `json:"rooms"`
 	}{rooms})
 }
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Name string `json:"name"`
+		Name       string `json:"name"`
+		Visibility string `json:"visibility"`
+		As         string `json:"as"` // a guest's display name
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
-	room, err := s.chat.CreateRoom(r.Context(), body.Name)
+	id, err := s.identity(r, body.As)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	room, err := s.chat.CreateRoomAs(r.Context(), id, body.Name, body.Visibility)
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return
@@ -117,7 +139,12 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, `request body has no "text" field`))
 		return
 	}
-	msg, err := s.chat.Post(r.Context(), clientKey(r), r.PathValue("room"), body.Name, *body.Text)
+	id, err := s.identity(r, body.Name)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	msg, err := s.chat.PostAs(r.Context(), id, clientKey(r), r.PathValue("room"), *body.Text)
 	if err != nil {
 		if r.Context().Err() != nil && err == context.Canceled {
 			return // the client went away
@@ -129,6 +156,15 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	s.historyOf(w, r, r.PathValue("room"))
+}
+
+// historyOf answers a page of room's history, if the caller may read it.
+func (s *Server) historyOf(w http.ResponseWriter, r *http.Request, room string) {
+	if err := s.chat.CanRead(r.Context(), authn.From(r.Context()), room); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	var page chat.Page
 	var err error
@@ -147,7 +183,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	msgs, err := s.chat.History(r.Context(), r.PathValue("room"), page)
+	msgs, err := s.chat.History(r.Context(), room, page)
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return
@@ -159,6 +195,24 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		Messages []parley.Message `json:"messages"`
 	}{msgs})
 }
+
+// identity returns who the request acts as: its credentials' identity, or
+// for an anonymous caller who gives a display name, a guest of that name.
+func (s *Server) identity(r *http.Request, name string) (parley.Identity, error) {
+	id := authn.From(r.Context())
+	if id.Kind != parley.Anonymous || name == "" {
+		return id, nil
+	}
+	if s.people == nil {
+		if err := chat.ValidateName(name); err != nil {
+			return id, err
+		}
+		return parley.Identity{Name: name, Kind: parley.Guest}, nil
+	}
+	return s.people.Resolver.Guest(r.Context(), id, name, chat.ValidateName)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // clientKey identifies a client for rate limiting: its IP address.
 func clientKey(r *http.Request) string {

@@ -210,8 +210,9 @@ func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, name, vi
 	if visibility == parley.RoomPrivate && id.Kind != parley.Registered && id.Kind != parley.App {
 		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "log in to create a private room")
 	}
-	if id.Kind == parley.Anonymous {
-		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "choose a name or log in to create a room")
+	guestsAdmitted := s.cfg.Access == nil || s.cfg.Access.Policy.Guests
+	if (id.Kind == parley.Anonymous || id.Kind == parley.Guest) && !guestsAdmitted {
+		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "log in to create a room")
 	}
 	r, err := s.CreateRoom(ctx, name)
 	if err != nil || s.cfg.RoomAccess == nil {
@@ -354,4 +355,40 @@ func (s *Service) remember(room string) {
 	s.roomsMu.Lock()
 	s.rooms[room] = struct{}{}
 	s.roomsMu.Unlock()
+}
+
+// RoomInfo is a room as listed to a caller.
+type RoomInfo struct {
+	parley.Room
+	Visibility string `json:"visibility"`
+}
+
+// ReadableRooms lists the rooms id may read: public rooms, and the
+// private rooms and direct conversations id belongs to.
+func (s *Service) ReadableRooms(ctx context.Context, id parley.Identity) ([]RoomInfo, error) {
+	rooms, err := s.store.Rooms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RoomInfo, 0, len(rooms))
+	for _, r := range rooms {
+		info := RoomInfo{Room: r, Visibility: parley.RoomPublic}
+		if s.cfg.RoomAccess != nil {
+			rs, err := s.cfg.RoomAccess.RoomSettings(ctx, r.Name)
+			if parley.ErrorCode(err) == parley.ENotFound {
+				continue // deleted meanwhile
+			}
+			if err != nil {
+				return nil, err
+			}
+			info.Visibility = rs.Visibility
+			if rs.Visibility != parley.RoomPublic {
+				if err := s.cfg.Access.Read(ctx, id, r.Name); err != nil {
+					continue
+				}
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
 }

@@ -1,0 +1,354 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/authn"
+	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/presence"
+)
+
+// People configures accounts, sessions and presence in the API. A nil
+// People leaves those endpoints out (every caller is a guest).
+type People struct {
+	Users        parley.UserStore
+	Resolver     *authn.Resolver
+	Limiter      *auth.LoginLimiter
+	Registration bool          // POST /api/users is open
+	SessionTTL   time.Duration // login session lifetime; default 30 days
+	SecureCookie bool          // set the cookie's Secure flag (TLS)
+	// Members returns who is online in a room now.
+	Members func(room string) []presence.Person
+	// hashing bounds concurrent password hashes: each holds 19 MiB.
+	hashing chan struct{}
+}
+
+const defaultSessionTTL = 30 * 24 * time.Hour
+
+func (s *Server) routePeople(p *People) {
+	p.hashing = make(chan struct{}, 2)
+	if p.SessionTTL <= 0 {
+		p.SessionTTL = defaultSessionTTL
+	}
+	s.people = p
+	s.mux.HandleFunc("POST /api/session", s.login)
+	s.mux.HandleFunc("GET /api/session", s.whoami)
+	s.mux.HandleFunc("DELETE /api/session", s.logout)
+	s.mux.HandleFunc("POST /api/users", s.register)
+	s.mux.HandleFunc("POST /api/users/{name}/messages", s.direct)
+	s.mux.HandleFunc("GET /api/users/{name}/messages", s.directHistory)
+	s.mux.HandleFunc("GET /api/rooms/{room}/members", s.members)
+	s.mux.HandleFunc("PUT /api/rooms/{room}/topic", s.setTopic)
+	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.invite)
+	s.mux.HandleFunc("POST /api/rooms/{room}/join", s.join)
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.kick)
+	s.mux.HandleFunc("DELETE /api/rooms/{room}", s.deleteRoom)
+	s.mux.HandleFunc("POST /api/publish", s.publish)
+}
+
+// withHash runs a password hash, at most two at a time.
+func (p *People) withHash(ctx context.Context, f func()) error {
+	select {
+	case p.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.hashing }()
+	f()
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	var body struct{ Name, Password string }
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	p := s.people
+	keys := []string{ipKey(r), auth.UserKey(body.Name)}
+	if ok, wait := p.Limiter.Allow(keys...); !ok {
+		w.Header().Set("Retry-After", seconds(wait))
+		writeCodeStatus(w, http.StatusTooManyRequests, parley.ERateLimited, "too many login attempts: wait "+seconds(wait)+" seconds")
+		return
+	}
+	u, hash, err := p.Users.UserByName(r.Context(), body.Name)
+	if err != nil && parley.ErrorCode(err) != parley.ENotFound {
+		s.errs.Write(w, r, err)
+		return
+	}
+	var good bool
+	herr := p.withHash(r.Context(), func() {
+		if err != nil { // unknown user: spend the same time as a real check
+			auth.DummyCheck(body.Password)
+			return
+		}
+		good, err = auth.CheckPassword(hash, body.Password)
+	})
+	if herr != nil {
+		return
+	}
+	if err != nil && parley.ErrorCode(err) != parley.ENotFound {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if !good {
+		p.Limiter.Fail(keys...)
+		s.errs.Write(w, r, parley.Errorf(parley.EUnauthorized, "name or password is wrong"))
+		return
+	}
+	p.Limiter.Succeed(keys...)
+	token, tokenHash, err := auth.NewToken()
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	now := time.Now()
+	if err := p.Users.CreateLoginSession(r.Context(), parley.LoginSession{TokenHash: tokenHash, User: u.Name, Created: now, Expires: now.Add(p.SessionTTL)}); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: authn.SessionCookie, Value: token, Path: "/", MaxAge: int(p.SessionTTL.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.SecureCookie || r.TLS != nil,
+	})
+	writeJSONStatus(w, http.StatusOK, map[string]any{"token": token, "user": u})
+}
+
+func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
+	id := authn.From(r.Context())
+	writeJSONStatus(w, http.StatusOK, map[string]any{"name": id.Name, "kind": id.Kind.String(), "admin": id.Admin})
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	token := ""
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
+		token = strings.TrimPrefix(h, "Bearer ")
+	} else if c, err := r.Cookie(authn.SessionCookie); err == nil {
+		token = c.Value
+	}
+	if token != "" && !strings.HasPrefix(token, "pk_") && strings.Count(token, ".") != 2 {
+		if err := s.people.Users.DeleteLoginSession(r.Context(), auth.HashToken(token)); err != nil {
+			s.errs.Write(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: authn.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	if !s.people.Registration {
+		s.errs.Write(w, r, parley.Errorf(parley.EForbidden, "registration is closed on this server: ask an admin for an account"))
+		return
+	}
+	var body struct{ Name, Password string }
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if err := chat.ValidateName(body.Name); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if err := auth.ValidatePassword(body.Password); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	var hash string
+	var err error
+	if herr := s.people.withHash(r.Context(), func() { hash, err = auth.HashPassword(body.Password) }); herr != nil {
+		return
+	}
+	if err == nil {
+		err = s.people.Users.CreateUser(r.Context(), parley.User{Name: body.Name}, hash)
+	}
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusCreated, map[string]string{"name": body.Name})
+}
+
+func (s *Server) direct(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text *string `json:"text"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if body.Text == nil {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, `request body has no "text" field`))
+		return
+	}
+	msg, err := s.chat.Direct(r.Context(), authn.From(r.Context()), clientKey(r), r.PathValue("name"), *body.Text)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusCreated, msg)
+}
+
+func (s *Server) directHistory(w http.ResponseWriter, r *http.Request) {
+	id := authn.From(r.Context())
+	if id.Kind != parley.Registered {
+		s.errs.Write(w, r, parley.Errorf(parley.EUnauthorized, "log in to read direct messages"))
+		return
+	}
+	s.historyOf(w, r, parley.DirectRoomName(id.Name, r.PathValue("name")))
+}
+
+func (s *Server) members(w http.ResponseWriter, r *http.Request) {
+	room := r.PathValue("room")
+	if err := s.chat.CanRead(r.Context(), authn.From(r.Context()), room); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	people := s.people.Members(room)
+	writeJSONStatus(w, http.StatusOK, map[string]any{"members": people})
+}
+
+func (s *Server) setTopic(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Topic string `json:"topic"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	s.answer(w, r, s.chat.SetTopic(r.Context(), authn.From(r.Context()), r.PathValue("room"), body.Topic))
+}
+
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		User string `json:"user"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	s.answer(w, r, s.chat.Invite(r.Context(), authn.From(r.Context()), r.PathValue("room"), body.User))
+}
+
+func (s *Server) join(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, s.chat.Join(r.Context(), authn.From(r.Context()), r.PathValue("room")))
+}
+
+func (s *Server) kick(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, s.chat.Kick(r.Context(), authn.From(r.Context()), r.PathValue("room"), r.PathValue("user")))
+}
+
+func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, s.chat.DeleteRoom(r.Context(), authn.From(r.Context()), r.PathValue("room")))
+}
+
+// answer writes 204 or the error.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// maxPublish bounds one publish batch.
+const maxPublish = 100
+
+func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
+	id := authn.From(r.Context())
+	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
+		s.errs.Write(w, r, parley.Errorf(parley.EForbidden, "publishing needs an API key or an admin account"))
+		return
+	}
+	var body struct {
+		Messages []struct {
+			Room  string   `json:"room"`
+			Rooms []string `json:"rooms"`
+			User  string   `json:"user"`
+			Text  string   `json:"text"`
+			From  string   `json:"from"`
+			Kind  string   `json:"kind"`
+		} `json:"messages"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if len(body.Messages) == 0 || len(body.Messages) > maxPublish {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "send 1 to %d messages", maxPublish))
+		return
+	}
+	ctx := r.Context()
+	var out []parley.Message
+	for i, m := range body.Messages {
+		as := id
+		if m.From != "" {
+			as = parley.Identity{Name: m.From, Kind: parley.App}
+		}
+		var got []parley.Message
+		var err error
+		switch {
+		case m.Kind == parley.KindNotice:
+			rooms := m.Rooms
+			if m.Room != "" {
+				rooms = append(rooms, m.Room)
+			}
+			got, err = s.chat.Notice(ctx, as, rooms, m.Text)
+		case m.User != "":
+			var msg parley.Message
+			msg, err = s.chat.Direct(ctx, parley.Identity{Name: orName(m.From, id.Name), Kind: parley.Registered}, "app", m.User, m.Text)
+			got = []parley.Message{msg}
+		case m.Kind == "" || m.Kind == parley.KindMessage:
+			rooms := m.Rooms
+			if m.Room != "" {
+				rooms = append(rooms, m.Room)
+			}
+			for _, room := range rooms {
+				var msg parley.Message
+				if msg, err = s.chat.PostAs(ctx, parley.Identity{Name: orName(m.From, id.Name), Kind: parley.App}, "app", room, m.Text); err != nil {
+					break
+				}
+				got = append(got, msg)
+			}
+		default:
+			err = parley.Errorf(parley.EInvalid, "kind %q cannot be published: use message or notice", m.Kind)
+		}
+		if err != nil {
+			s.errs.Write(w, r, parley.Errorf(parley.ErrorCode(err), "message %d: %s (the %d before it were published)", i, parley.ErrorMessage(err), i))
+			return
+		}
+		out = append(out, got...)
+	}
+	writeJSONStatus(w, http.StatusCreated, map[string]any{"messages": out})
+}
+
+func orName(name, fallback string) string {
+	if name != "" {
+		return name
+	}
+	if fallback != "" {
+		return fallback
+	}
+	return "system"
+}
+
+func ipKey(r *http.Request) string {
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return auth.IPKey(ap.Addr())
+	}
+	return "ip:" + r.RemoteAddr
+}
+
+func seconds(d time.Duration) string {
+	n := int((d + time.Second - 1) / time.Second)
+	if n < 1 {
+		n = 1
+	}
+	return itoa(n)
+}
