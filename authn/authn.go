@@ -26,6 +26,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/chat"
 )
 
 // Cookie names.
@@ -85,6 +86,10 @@ func (a *Resolver) Identify(r *http.Request) (parley.Identity, error) {
 		if c, err := r.Cookie(TokenCookie); err == nil && c.Value != "" {
 			return a.connectionToken(c.Value, false)
 		}
+	}
+	if name := r.URL.Query().Get("name"); name != "" && r.Method == http.MethodGet {
+		// A guest's stream names its guest for presence.
+		return a.Guest(ctx, parley.Identity{}, name, chat.ValidateName)
 	}
 	if t := r.URL.Query().Get("token"); t != "" {
 		if r.Method != http.MethodGet || r.URL.Path != "/api/events" {

@@ -7,6 +7,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -14,17 +15,22 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/access"
 	"github.com/parley-chat/parley/api"
+	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/broker/mem"
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/cors"
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/store/sqlite"
 	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/sse"
 	"github.com/parley-chat/parley/transport/ws"
 	"github.com/parley-chat/parley/web"
+	"github.com/parley-chat/parley/webhook"
 )
 
 // Config is the server's configuration; zero fields take the defaults.
@@ -56,7 +62,13 @@ type Config struct {
 	// ("*" for any, without credentials); the listed ones may also POST.
 	CORSOrigins    []string
 	TrustedOrigins []string // origins allowed to POST cross-origin
-	Logger         *slog.Logger
+
+	NoGuests     bool           // refuse guests: only registered users read and post
+	Registration bool           // anyone may register an account (POST /api/users)
+	Tokens       *auth.Verifier // accepts application connection tokens; nil: none
+	Webhook      *webhook.Config
+
+	Logger *slog.Logger
 }
 
 // DefaultDBPath is where the embedded store lives by default.
@@ -71,6 +83,9 @@ type Server struct {
 	api    *api.Server
 	mux    *http.ServeMux
 	log    *slog.Logger
+
+	presence *presenceHub
+	hooks    *webhook.Sender // nil: no webhooks
 
 	poll     *poll.Handler
 	sessions *session.Registry // long-pollers' sessions
@@ -106,14 +121,29 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	watermark := poll.NewWatermark(mem.New(s.hub), lastID)
+	if cfg.Webhook != nil {
+		if s.hooks, err = webhook.New(*cfg.Webhook); err != nil {
+			s.hub.Close()
+			store.Close()
+			return nil, fmt.Errorf("webhook: %w", err)
+		}
+		go s.hooks.Run(context.WithoutCancel(ctx))
+	}
+	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
 	s.chat = chat.New(store, watermark, chat.Config{
+		Access:     checker,
+		Users:      store,
+		RoomAccess: store,
+		OnCommit:   s.messageHook,
 		MaxTextLen: cfg.MaxTextLen,
 		Filter:     chat.NewWordFilter(cfg.FilterMode, cfg.WordList),
 		RateLimit:  cfg.RateLimit,
 		RateBurst:  cfg.RateBurst,
 		Logger:     cfg.Logger,
 	})
+	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook}
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
+		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
 		Retry:     cfg.Retry,
 		Logger:    cfg.Logger,
@@ -136,6 +166,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	apiErrs := api.Errors{Log: cfg.Logger}
+	resolver := &authn.Resolver{Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests}
 	corsPolicy, err := cors.New(cors.Config{Origins: cfg.CORSOrigins, Deny: apiErrs.Write})
 	if err != nil {
 		s.Close()
@@ -162,13 +193,20 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		TrustedOrigins: append(append([]string(nil), cfg.TrustedOrigins...), corsPolicy.Trusted()...),
 
 		WebSocket: s.sockets.Serve(apiErrs.Write),
+		People: &api.People{
+			Users:        store,
+			Resolver:     resolver,
+			Limiter:      auth.NewLoginLimiter(auth.LimiterConfig{}),
+			Registration: cfg.Registration,
+			Members:      s.presence.tracker.Members,
+		},
 	})
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.mux = http.NewServeMux()
-	s.mux.Handle("/api/", corsPolicy.Handler(s.api))
+	s.mux.Handle("/api/", corsPolicy.Handler(resolver.Middleware(s.api, apiErrs.Write)))
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("/", web.Handler())
 	return s, nil
@@ -209,6 +247,7 @@ func (s *Server) Close() error {
 		s.sessions.Close() // if New failed before the poll handler took it
 	}
 	s.chat.Close()
+	s.hooks.Close() // a nil sender does nothing
 	s.hub.Close()
 	return s.store.Close()
 }

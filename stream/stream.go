@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 )
 
 // MaxRooms bounds the rooms of one stream.
@@ -32,15 +33,45 @@ const MaxContext = 500
 // pageSize is how many messages Replay reads from the store at a time.
 const pageSize = 500
 
-// RoomChecker reports whether a room exists (chat.Service does).
+// RoomChecker knows which rooms exist and who may read them (chat.Service
+// does).
 type RoomChecker interface {
 	CheckRoom(ctx context.Context, room string) error
+	CanRead(ctx context.Context, id parley.Identity, rooms ...string) error
+	Conversations(ctx context.Context, id parley.Identity) ([]string, error)
 }
 
 // ParseRooms parses a comma-separated room list, checks that every room
-// exists, and returns the rooms without duplicates. An empty list means
-// the default room.
+// exists and that the caller (the identity in ctx, see authn) may read it,
+// and returns the rooms without duplicates. An empty list means the
+// default room. For a logged-in user the answer also holds their direct
+// conversations and their UserTopic, so that every stream carries their
+// direct messages; those do not count against MaxRooms.
 func ParseRooms(ctx context.Context, rooms RoomChecker, list string) ([]string, error) {
+	out, err := parseRooms(ctx, rooms, list)
+	if err != nil {
+		return nil, err
+	}
+	id := authn.From(ctx)
+	if err := rooms.CanRead(ctx, id, out...); err != nil {
+		return nil, err
+	}
+	if id.Kind != parley.Registered {
+		return out, nil
+	}
+	convs, err := rooms.Conversations(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range convs {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return append(out, parley.UserTopic(id.Name)), nil
+}
+
+func parseRooms(ctx context.Context, rooms RoomChecker, list string) ([]string, error) {
 	if strings.TrimSpace(list) == "" {
 		return []string{parley.DefaultRoom}, nil
 	}
@@ -114,4 +145,34 @@ func Recent(ctx context.Context, store parley.Store, rooms []string, n int) ([]p
 		all = all[len(all)-n:]
 	}
 	return all, nil
+}
+
+// Presence is told when a named client's stream, socket or poll session
+// is in rooms, and when it ends. The server implements it over the
+// presence tracker; join and leave notices follow.
+type Presence interface {
+	// Enter marks a new session of id present in rooms. It returns nil for
+	// anonymous identities (they are not present anywhere).
+	Enter(id parley.Identity, rooms []string) Session
+}
+
+// Session is one client session's presence.
+type Session interface {
+	// Move puts the session into exactly rooms.
+	Move(rooms []string)
+	// Leave ends the session's presence. It never blocks, so it is safe on
+	// a hub goroutine, and it is idempotent.
+	Leave()
+}
+
+// Present filters rooms down to those that count for presence: rooms, not
+// the user topic or direct conversations.
+func Present(rooms []string) []string {
+	out := make([]string, 0, len(rooms))
+	for _, r := range rooms {
+		if !strings.HasPrefix(r, "@") {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -17,6 +17,9 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 	q := hub.NewQueue(s.cfg.QueueLen)
 	sub := s.hub.Subscribe(q, req.rooms)
 	defer sub.Cancel()
+	if p := s.enter(req); p != nil {
+		defer p.Leave()
+	}
 
 	cursor, recent, err := s.start(ctx, req)
 	if err != nil {

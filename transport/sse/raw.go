@@ -23,6 +23,7 @@ type rawConn struct {
 	conn net.Conn
 	fd   int // conn's descriptor, written directly: see writeNow
 	sub  *hub.Subscription
+	here stream.Session // presence; nil for anonymous streams
 
 	mu        sync.Mutex // guards everything below
 	live      bool       // replay done: Deliver writes instead of holding
@@ -94,6 +95,15 @@ func (c *rawConn) run(header http.Header, req request) {
 	if !s.conns.add(c) {
 		c.close()
 		return
+	}
+	if p := s.enter(req); p != nil {
+		c.mu.Lock()
+		c.here = p
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			p.Leave()
+		}
 	}
 	cursor, recent, err := s.start(ctx, req)
 	if err != nil {
@@ -317,6 +327,9 @@ func (c *rawConn) closeLocked() {
 	_ = c.conn.Close()
 	if c.sub != nil {
 		c.sub.Cancel()
+	}
+	if c.here != nil {
+		c.here.Leave()
 	}
 	c.h.conns.remove(c)
 }

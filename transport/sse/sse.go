@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/stream"
 )
@@ -49,13 +50,14 @@ type Rooms interface {
 
 // Config configures a Handler. Zero fields take the defaults.
 type Config struct {
-	Retry        time.Duration // the retry: hint sent to clients
-	Heartbeat    time.Duration // a comment is sent after this much silence
-	WriteTimeout time.Duration // a blocked write fails after this
-	MaxBacklog   int           // raw mode: bytes queued for a slow client
-	QueueLen     int           // buffered mode: events queued for a slow client
-	SendBuffer   int           // raw mode: SO_SNDBUF, bounding kernel memory per stream
-	NoRaw        bool          // always use buffered mode
+	Retry        time.Duration   // the retry: hint sent to clients
+	Heartbeat    time.Duration   // a comment is sent after this much silence
+	WriteTimeout time.Duration   // a blocked write fails after this
+	MaxBacklog   int             // raw mode: bytes queued for a slow client
+	QueueLen     int             // buffered mode: events queued for a slow client
+	SendBuffer   int             // raw mode: SO_SNDBUF, bounding kernel memory per stream
+	NoRaw        bool            // always use buffered mode
+	Presence     stream.Presence // told of named streams; nil: no presence
 	Logger       *slog.Logger
 }
 
@@ -112,6 +114,7 @@ func New(h *hub.Hub, store parley.Store, rooms Rooms, cfg Config) *Handler {
 
 // request is a parsed stream request.
 type request struct {
+	id        parley.Identity // who is streaming (see authn)
 	rooms     []string
 	cursor    int64
 	hasCursor bool
@@ -120,7 +123,7 @@ type request struct {
 
 func (s *Handler) parse(r *http.Request) (request, error) {
 	q := r.URL.Query()
-	var req request
+	req := request{id: authn.From(r.Context())}
 	var err error
 	if req.rooms, err = stream.ParseRooms(r.Context(), s.rooms, q.Get("rooms")); err != nil {
 		return req, err
@@ -180,6 +183,14 @@ func (s *Handler) start(ctx context.Context, req request) (int64, []parley.Messa
 	}
 	recent, err := stream.Recent(ctx, s.store, req.rooms, req.last)
 	return last, recent, err
+}
+
+// enter marks the stream's identity present, if it is named.
+func (s *Handler) enter(req request) stream.Session {
+	if s.cfg.Presence == nil {
+		return nil
+	}
+	return s.cfg.Presence.Enter(req.id, req.rooms)
 }
 
 // Close ends every stream, so that clients reconnect (to this server once
