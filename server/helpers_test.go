@@ -114,10 +114,19 @@ type sseClient struct {
 // is subscribed.
 func (n *node) subscribe(query, lastEventID string) *sseClient {
 	n.t.Helper()
+	if lastEventID != "" {
+		return n.subscribeWith(query, "Last-Event-ID", lastEventID)
+	}
+	return n.subscribeWith(query)
+}
+
+// subscribeWith opens a stream with header pairs (e.g. Authorization).
+func (n *node) subscribeWith(query string, hdr ...string) *sseClient {
+	n.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", n.ts.URL+"/api/events?"+query, nil)
-	if lastEventID != "" {
-		req.Header.Set("Last-Event-ID", lastEventID)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -154,11 +154,19 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PollLease <= 0 {
 		cfg.PollLease = cfg.PollTimeout + 15*time.Second
 	}
-	s.sessions = session.New(session.Config{Lease: cfg.PollLease, Clock: cfg.SessionClock, OnGone: cfg.OnSessionGone})
+	s.sessions = session.New(session.Config{Lease: cfg.PollLease, Clock: cfg.SessionClock, OnGone: func(id string, why session.Reason) {
+		if s.poll != nil {
+			s.poll.SessionGone(id) // the poller leaves its rooms
+		}
+		if cfg.OnSessionGone != nil {
+			cfg.OnSessionGone(id, why)
+		}
+	}})
 	s.poll, err = poll.New(s.hub, store, s.chat, s.sessions, poll.Config{
 		Timeout:    cfg.PollTimeout,
 		MaxTimeout: cfg.PollMaxTimeout,
 		Watermark:  watermark,
+		Presence:   s.presence,
 		Logger:     cfg.Logger,
 	})
 	if err != nil {

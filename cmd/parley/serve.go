@@ -38,6 +38,7 @@ type serveFlags struct {
 	tlsCert, tlsKey  string
 	trustedOrigins   string
 	corsOrigins      string
+	people           peopleFlags
 	pollTimeout      time.Duration
 	pollMaxTimeout   time.Duration
 	pollLease        time.Duration
@@ -64,6 +65,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
+	f.people.register(fs)
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated origins (https://app.example) whose pages may use the API; they may also post. * allows any origin to read, without credentials")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", poll.DefaultTimeout, "how long a long-poll is held waiting for news")
 	fs.DurationVar(&f.pollMaxTimeout, "poll-max-timeout", poll.DefaultMaxTimeout, "the longest hold a long-poll may ask for (timeout=)")
@@ -147,6 +149,9 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return server.Config{}, fmt.Errorf("-ws-max-message and -ws-ping must be positive")
 	}
 	cfg.WSMaxMessage, cfg.WSPingInterval = f.wsMaxMessage, f.wsPing
+	if err := f.people.apply(&cfg); err != nil {
+		return server.Config{}, err
+	}
 	return cfg, nil
 }
 

@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/stream"
@@ -65,7 +66,10 @@ type Config struct {
 	// Watermark, if set, must wrap the broker that feeds the hub: polls
 	// that are caught up then wait without reading the store.
 	Watermark *Watermark
-	Logger    *slog.Logger
+	// Presence, if set, is told of named poll sessions; call
+	// Handler.SessionGone when a session ends.
+	Presence stream.Presence
+	Logger   *slog.Logger
 }
 
 // Handler serves long-polls.
@@ -77,8 +81,9 @@ type Handler struct {
 	cfg      Config
 	log      *slog.Logger
 
-	reads   *coalescer // merges identical store reads
-	waiting gauge      // polls held, waiting for an event
+	presence *present
+	reads    *coalescer // merges identical store reads
+	waiting  gauge      // polls held, waiting for an event
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: new polls are refused
@@ -106,6 +111,7 @@ func New(h *hub.Hub, store parley.Store, rooms stream.RoomChecker, sessions *ses
 		return nil, fmt.Errorf("poll timeout %v is longer than the maximum poll timeout %v: raise the maximum or lower the timeout", cfg.Timeout, cfg.MaxTimeout)
 	}
 	return &Handler{
+		presence: &present{p: cfg.Presence, by: make(map[string]stream.Session)},
 		hub:      h,
 		store:    store,
 		rooms:    rooms,
@@ -181,6 +187,7 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request, writeErr Err
 		return
 	}
 	defer hold.Release()
+	h.presence.poll(hold.ID(), authn.From(r.Context()), req.rooms)
 
 	events, cursor, err := h.round(r.Context(), req, hold)
 	// The lease runs from the answer: the client has it to come back in.

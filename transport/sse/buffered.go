@@ -17,15 +17,15 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 	q := hub.NewQueue(s.cfg.QueueLen)
 	sub := s.hub.Subscribe(q, req.rooms)
 	defer sub.Cancel()
-	if p := s.enter(req); p != nil {
-		defer p.Leave()
-	}
 
 	cursor, recent, err := s.start(ctx, req)
 	if err != nil {
 		s.log.Error("starting event stream", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
+	}
+	if p := s.enter(req); p != nil { // after the cursor: the stream gets its own join
+		defer p.Leave()
 	}
 	w.WriteHeader(http.StatusOK)
 	write := func(b []byte) error {

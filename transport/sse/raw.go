@@ -96,6 +96,13 @@ func (c *rawConn) run(header http.Header, req request) {
 		c.close()
 		return
 	}
+	cursor, recent, err := s.start(ctx, req)
+	if err != nil {
+		s.log.Error("starting event stream", "err", err)
+		c.close()
+		return
+	}
+	// Entering after the cursor is fixed: the stream gets its own join.
 	if p := s.enter(req); p != nil {
 		c.mu.Lock()
 		c.here = p
@@ -104,12 +111,6 @@ func (c *rawConn) run(header http.Header, req request) {
 		if closed {
 			p.Leave()
 		}
-	}
-	cursor, recent, err := s.start(ctx, req)
-	if err != nil {
-		s.log.Error("starting event stream", "err", err)
-		c.close()
-		return
 	}
 
 	var out bytes.Buffer
@@ -278,14 +279,19 @@ func (c *rawConn) drain() {
 func (c *rawConn) heartbeat(now time.Time, silence time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || !c.live || now.Sub(c.lastWrite) < silence {
+	if c.closed || !c.live {
 		return
 	}
-	if c.peerClosed() {
+	due := now.Sub(c.lastWrite) >= silence
+	// A present user's stream is probed on every sweep, so that closing
+	// the last tab is a prompt leave; anonymous streams only when due.
+	if (due || c.here != nil) && c.peerClosed() {
 		c.closeLocked()
 		return
 	}
-	c.writeLocked(heartbeatFrame)
+	if due {
+		c.writeLocked(heartbeatFrame)
+	}
 }
 
 // peerClosed reads without blocking: EOF (or an error) means the client is
