@@ -97,29 +97,6 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 // Store returns the service's store, for read paths (history, replay).
 func (s *Service) Store() parley.Store { return s.store }
 
-// Post validates and stores a chat line from a guest or user named from,
-// sent by client (a rate-limit key such as the remote address), and returns
-// it once committed and published.
-func (s *Service) Post(ctx context.Context, client, room, from, text string) (parley.Message, error) {
-	if err := ValidateName(from); err != nil {
-		return parley.Message{}, err
-	}
-	text, err := validateText(text, s.cfg.MaxTextLen)
-	if err != nil {
-		return parley.Message{}, err
-	}
-	if text, err = s.cfg.Filter.Apply(text); err != nil {
-		return parley.Message{}, err
-	}
-	if err := s.CheckRoom(ctx, room); err != nil {
-		return parley.Message{}, err
-	}
-	if !s.limit.allow(client) {
-		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
-	}
-	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text})
-}
-
 // commit queues m for the committer and waits for its answer. also lists
 // hub topics, besides the room, that get the event.
 func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) (parley.Message, error) {

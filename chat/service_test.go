@@ -67,7 +67,7 @@ func TestGroupCommitAcknowledgesAfterCommitInOrder(t *testing.T) {
 	for p := range posters {
 		wg.Go(func() {
 			for i := range each {
-				m, err := svc.Post(ctx, "client"+strconv.Itoa(p), "lobby", "p"+strconv.Itoa(p), strconv.Itoa(i))
+				m, err := svc.PostAs(ctx, guest("p"+strconv.Itoa(p)), "client"+strconv.Itoa(p), "lobby", strconv.Itoa(i))
 				if err != nil {
 					t.Errorf("post: %v", err)
 					return
@@ -114,7 +114,7 @@ func TestBadMessageInBatchFailsAlone(t *testing.T) {
 			if i == 7 {
 				text = "poison"
 			}
-			_, errs[i] = svc.Post(ctx, "c", "lobby", "ada", text)
+			_, errs[i] = svc.PostAs(ctx, guest("ada"), "c", "lobby", text)
 		})
 	}
 	wg.Wait()
@@ -128,14 +128,16 @@ func TestBadMessageInBatchFailsAlone(t *testing.T) {
 func TestPostRefusesUnknownRoomAndShutdown(t *testing.T) {
 	svc, cs, _ := newService(t)
 	ctx := context.Background()
-	if _, err := svc.Post(ctx, "c", "nope", "ada", "hi"); parley.ErrorCode(err) != parley.ENotFound {
+	if _, err := svc.PostAs(ctx, guest("ada"), "c", "nope", "hi"); parley.ErrorCode(err) != parley.ENotFound {
 		t.Errorf("unknown room: %v", err)
 	}
 	svc.Close()
-	if _, err := svc.Post(ctx, "c", "lobby", "ada", "hi"); parley.ErrorCode(err) != parley.EUnavailable {
+	if _, err := svc.PostAs(ctx, guest("ada"), "c", "lobby", "hi"); parley.ErrorCode(err) != parley.EUnavailable {
 		t.Errorf("after Close: %v, want unavailable", err)
 	}
 	if n, _ := cs.LastID(ctx); n != 0 {
 		t.Errorf("refused posts stored something: last id %d", n)
 	}
 }
+
+func guest(name string) parley.Identity { return parley.Identity{Name: name, Kind: parley.Guest} }

@@ -284,3 +284,33 @@ func TestPresenceAcrossTransportsAndLapse(t *testing.T) {
 		t.Errorf("members after leaves = %s", body)
 	}
 }
+
+func TestWebSocketActsAsItsIdentity(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "ada", "bob")
+	ada := n.login("ada")
+	watch := n.subscribe("rooms=lobby", "")
+	c, _, err := n.wsDial("rooms=lobby", http.Header{"Authorization": {ada[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.c.CloseNow()
+	c.send(map[string]any{"type": "send", "ref": "r1", "room": "lobby", "text": "who am I", "name": "bob"})
+	for {
+		ev := watch.next(5 * time.Second)
+		m := ev.message(t)
+		if m.Kind == parley.KindJoin {
+			if m.From != "ada" {
+				t.Errorf("join from %q, want ada (the socket's identity)", m.From)
+			}
+			continue
+		}
+		if m.From != "ada" || m.Text != "who am I" {
+			t.Fatalf("socket logged in as ada posted %+v: it must not speak as the name it sends", m)
+		}
+		break
+	}
+	_, body := n.do("GET", "/api/rooms/lobby/members", "")
+	if !strings.Contains(string(body), `"name":"ada"`) {
+		t.Errorf("members = %s, want ada present through her socket", body)
+	}
+}

@@ -186,7 +186,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		// Only origins that may post: a WebSocket carries the user's
 		// cookies and can send, which CORS "*" does not allow.
 		AllowedOrigins: append(append([]string(nil), cfg.TrustedOrigins...), corsPolicy.Trusted()...),
-		Logger:         cfg.Logger,
+		Presence:       s.presence,
+		Guest: func(ctx context.Context, name string) (parley.Identity, error) {
+			return resolver.Guest(ctx, parley.Identity{}, name, chat.ValidateName)
+		},
+		Logger: cfg.Logger,
 	})
 	if err != nil {
 		s.Close()

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -39,7 +40,11 @@ const pageSize = 500
 type conn struct {
 	h   *Handler
 	ws  *websocket.Conn
-	key string // rate-limit key: the client's IP address
+	key string          // rate-limit key: the client's IP address
+	id  parley.Identity // who connected (see authn)
+
+	hereMu sync.Mutex
+	here   stream.Session // presence; nil for anonymous connections
 
 	cmds       chan command  // reader -> writer, in order
 	wake       chan struct{} // -> writer: a direct write left pending bytes, or a ping is due
@@ -132,7 +137,14 @@ type change struct {
 }
 
 func (c *conn) stop() {
-	c.stopOnce.Do(func() { close(c.done) })
+	c.stopOnce.Do(func() {
+		close(c.done)
+		c.hereMu.Lock()
+		if c.here != nil {
+			c.here.Leave()
+		}
+		c.hereMu.Unlock()
+	})
 }
 
 // writeError marks a failed write to the socket.
@@ -537,4 +549,12 @@ type errorBody struct {
 	Code       parley.Code `json:"code"`
 	Message    string      `json:"message"`
 	RetryAfter int         `json:"retry_after,omitempty"` // seconds, as HTTP's Retry-After
+}
+
+// guest returns the identity an anonymous connection posts as under name.
+func (h *Handler) guest(ctx context.Context, name string) (parley.Identity, error) {
+	if h.cfg.Guest != nil {
+		return h.cfg.Guest(ctx, name)
+	}
+	return parley.Identity{Name: name, Kind: parley.Guest}, nil
 }

@@ -65,7 +65,7 @@ func (s *stack) url(query string) string {
 
 func (s *stack) post(room, name, text string) parley.Message {
 	s.t.Helper()
-	m, err := s.chat.Post(context.Background(), "test", room, name, text)
+	m, err := s.chat.PostAs(context.Background(), parley.Identity{Name: name, Kind: parley.Guest}, "test", room, text)
 	if err != nil {
 		s.t.Fatalf("post %q to %s: %v", text, room, err)
 	}

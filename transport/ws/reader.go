@@ -110,7 +110,19 @@ func (c *conn) send(ref json.RawMessage, m clientMessage) {
 		c.reject(ref, parley.Errorf(parley.EInvalid, `"send" has no "text" field`))
 		return
 	}
-	msg, err := c.h.chat.Post(c.h.ctx, c.key, m.Room, m.Name, *m.Text)
+	id := c.id
+	if id.Kind == parley.Anonymous {
+		if m.Name == "" {
+			c.reject(ref, parley.Errorf(parley.EUnauthorized, "choose a name or log in to post"))
+			return
+		}
+		var err error
+		if id, err = c.h.guest(c.h.ctx, m.Name); err != nil {
+			c.reject(ref, err)
+			return
+		}
+	}
+	msg, err := c.h.chat.PostAs(c.h.ctx, id, c.key, m.Room, *m.Text)
 	if err != nil {
 		c.reject(ref, err)
 		return
@@ -149,6 +161,7 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 			}
 		}
 		c.wanted = ch.rooms
+		c.movePresence(ch.rooms)
 		c.hand(command{change: ch})
 		return
 	}
@@ -158,7 +171,7 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 		return
 	}
 	for _, r := range listed {
-		if err := c.h.chat.CheckRoom(c.h.ctx, r); err != nil {
+		if err := c.h.chat.CanRead(c.h.ctx, c.id, r); err != nil {
 			c.reject(ref, err)
 			return
 		}
@@ -172,6 +185,7 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 	}
 	ch.rooms = append(slices.Clip(c.wanted), ch.added...)
 	c.wanted = ch.rooms
+	c.movePresence(ch.rooms)
 	c.hand(command{change: ch})
 }
 
@@ -295,4 +309,30 @@ func salvageRef(data []byte) json.RawMessage {
 		return nil
 	}
 	return ref
+}
+
+// movePresence follows a change of rooms.
+func (c *conn) movePresence(rooms []string) {
+	c.hereMu.Lock()
+	defer c.hereMu.Unlock()
+	if c.here != nil {
+		c.here.Move(rooms)
+	}
+}
+
+// enterPresence marks a named connection present; a connection that has
+// already stopped leaves at once.
+func (c *conn) enterPresence(rooms []string) {
+	p := c.h.cfg.Presence.Enter(c.id, rooms)
+	if p == nil {
+		return
+	}
+	c.hereMu.Lock()
+	defer c.hereMu.Unlock()
+	select {
+	case <-c.done:
+		p.Leave()
+	default:
+		c.here = p
+	}
 }

@@ -3,6 +3,7 @@ package ws_test
 import (
 	"context"
 	"fmt"
+	"github.com/parley-chat/parley"
 	"slices"
 	"strconv"
 	"sync"
@@ -113,7 +114,7 @@ func TestSubscriptionChangesUnderLoad(t *testing.T) {
 	for _, room := range []string{"lobby", "b"} {
 		wg.Go(func() {
 			for i := range per {
-				if _, err := s.chat.Post(ctx, "test", room, "p", strconv.Itoa(i)); err != nil {
+				if _, err := s.chat.PostAs(ctx, parley.Identity{Name: "p", Kind: parley.Guest}, "test", room, strconv.Itoa(i)); err != nil {
 					return
 				}
 			}

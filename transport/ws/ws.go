@@ -56,6 +56,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/stream"
 )
@@ -92,14 +93,22 @@ type Config struct {
 	// whose pages may connect: "https://app.example", "https://*.example"
 	// or "*". It is the same list as the CORS allowed origins.
 	AllowedOrigins []string
-	Logger         *slog.Logger
+	// Presence, if set, is told of named connections.
+	Presence stream.Presence
+	// Guest returns the guest identity for a display name given by an
+	// anonymous connection's send (nil: names are not checked against
+	// registered users).
+	Guest func(ctx context.Context, name string) (parley.Identity, error)
+
+	Logger *slog.Logger
 }
 
 // Chat is what the handler needs from the chat service.
 type Chat interface {
 	stream.RoomChecker
-	// Post validates, rate-limits (per client) and commits a message.
-	Post(ctx context.Context, client, room, from, text string) (parley.Message, error)
+	// PostAs checks that id may post to room, then validates,
+	// rate-limits (per client) and commits a message.
+	PostAs(ctx context.Context, id parley.Identity, client, room, text string) (parley.Message, error)
 }
 
 // ErrorWriter writes an HTTP error answer for a refused handshake; the api
@@ -269,6 +278,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
 	c := &conn{
 		h:          h,
 		key:        clientKey(r),
+		id:         authn.From(r.Context()),
 		cmds:       make(chan command, cmdQueueLen),
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
@@ -316,6 +326,9 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
 	// (store reads are deep), while the writer's stays small for the
 	// connection's lifetime.
 	err = c.start(req)
+	if err == nil && h.cfg.Presence != nil { // after start fixed the cursor: it gets its own join
+		c.enterPresence(req.rooms)
+	}
 	go c.writeLoop(err)
 	// The handler returns: net/http's connection goroutine and buffers go
 	// away, and the request's context ends (nothing here uses it).
