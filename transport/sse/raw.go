@@ -36,6 +36,10 @@ type rawConn struct {
 	lastWrite time.Time
 }
 
+// userTimeout bounds how long sent data may stay unacknowledged before
+// the kernel drops a raw stream's connection.
+const userTimeout = 45 * time.Second
+
 // maxHeld bounds the events held while a stream replays.
 const maxHeld = 1024
 
@@ -78,6 +82,7 @@ func (s *Handler) serveRaw(w http.ResponseWriter, r *http.Request, req request) 
 		_ = tc.SetWriteBuffer(s.cfg.SendBuffer)
 	}
 
+	setUserTimeout(fd, userTimeout)
 	c := &rawConn{h: s, conn: conn, fd: fd, lastWrite: time.Now()}
 	c.run(w.Header(), req)
 	return true
