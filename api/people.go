@@ -45,6 +45,7 @@ func (s *Server) routePeople(p *People) {
 	s.mux.HandleFunc("GET /api/users/{name}/messages", s.directHistory)
 	s.mux.HandleFunc("GET /api/rooms/{room}/members", s.members)
 	s.mux.HandleFunc("PUT /api/rooms/{room}/topic", s.setTopic)
+	s.mux.HandleFunc("PUT /api/rooms/{room}/notices", s.setNotices)
 	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.invite)
 	s.mux.HandleFunc("POST /api/rooms/{room}/join", s.join)
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.kick)
@@ -223,6 +224,21 @@ func (s *Server) setTopic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.answer(w, r, s.chat.SetTopic(r.Context(), authn.From(r.Context()), r.PathValue("room"), body.Topic))
+}
+
+func (s *Server) setNotices(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Notices *bool `json:"notices"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	if body.Notices == nil {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, `send {"notices": true} or {"notices": false}`))
+		return
+	}
+	s.answer(w, r, s.chat.SetNotices(r.Context(), authn.From(r.Context()), r.PathValue("room"), *body.Notices))
 }
 
 func (s *Server) invite(w http.ResponseWriter, r *http.Request) {

@@ -392,3 +392,17 @@ func (s *Service) ReadableRooms(ctx context.Context, id parley.Identity) ([]Room
 	}
 	return out, nil
 }
+
+// SetNotices turns a room's join and leave notices on or off (owners and
+// admins).
+func (s *Service) SetNotices(ctx context.Context, id parley.Identity, room string, on bool) error {
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	rs, err := s.cfg.RoomAccess.RoomSettings(ctx, room)
+	if err != nil {
+		return err
+	}
+	rs.Notices = on
+	return s.cfg.RoomAccess.UpdateRoom(ctx, room, rs)
+}

@@ -314,3 +314,27 @@ func TestWebSocketActsAsItsIdentity(t *testing.T) {
 		t.Errorf("members = %s, want ada present through her socket", body)
 	}
 }
+
+func TestNoticesCanBeTurnedOffPerRoom(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "ada", "bob")
+	ada, bob := n.login("ada"), n.login("bob")
+	if resp, body := n.do("POST", "/api/rooms", `{"name":"quiet"}`, with(ada, asJSON...)...); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := n.do("PUT", "/api/rooms/quiet/notices", `{"notices":false}`, with(bob, asJSON...)...); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("non-owner turning notices off: %d, want 403", resp.StatusCode)
+	}
+	if resp, body := n.do("PUT", "/api/rooms/quiet/notices", `{"notices":false}`, with(ada, asJSON...)...); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("owner turning notices off: %d %s", resp.StatusCode, body)
+	}
+	watch := n.subscribe("rooms=quiet", "")
+	s := n.subscribeWith("rooms=quiet", bob...)
+	marker := n.post("quiet", "gus", "after bob joined")
+	if ev := watch.next(5 * time.Second); ev.id != marker.ID {
+		t.Errorf("first event %+v, want the message: no join notice in a quiet room", ev)
+	}
+	s.close()
+	if ids := historyIDs(t, n, "quiet"); len(ids) != 1 {
+		t.Errorf("quiet room log holds %d messages, want only the chat line", len(ids))
+	}
+}
