@@ -202,7 +202,13 @@ func (s *Server) directHistory(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.EUnauthorized, "log in to read direct messages"))
 		return
 	}
-	s.historyOf(w, r, parley.DirectRoomName(id.Name, r.PathValue("name")))
+	room := parley.DirectRoomName(id.Name, r.PathValue("name"))
+	if err := s.chat.CheckRoom(r.Context(), room); parley.ErrorCode(err) == parley.ENotFound {
+		// No conversation yet: an empty history, not an error.
+		writeJSONStatus(w, http.StatusOK, map[string]any{"messages": []parley.Message{}})
+		return
+	}
+	s.historyOf(w, r, room)
 }
 
 func (s *Server) members(w http.ResponseWriter, r *http.Request) {

@@ -20,6 +20,7 @@ package authn
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type Resolver struct {
 
 type ctxKey struct{}
 
+// errStaleCookie: the login session cookie names a session that has ended.
+var errStaleCookie = errors.New("authn: login session cookie has expired")
+
 // With returns ctx carrying id.
 func With(ctx context.Context, id parley.Identity) context.Context {
 	return context.WithValue(ctx, ctxKey{}, id)
@@ -61,6 +65,12 @@ func From(ctx context.Context) parley.Identity {
 func (a *Resolver) Middleware(next http.Handler, writeErr func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := a.Identify(r)
+		if errors.Is(err, errStaleCookie) {
+			// The page cannot read its HttpOnly cookie, so it could never
+			// recover from a 401: clear the cookie and carry on anonymous.
+			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			id, err = parley.Identity{}, nil
+		}
 		if err != nil {
 			writeErr(w, r, err)
 			return
@@ -81,7 +91,11 @@ func (a *Resolver) Identify(r *http.Request) (parley.Identity, error) {
 	}
 	if r.URL.Query().Get("callback") == "" { // not JSONP: see the package doc
 		if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-			return a.loginSession(ctx, c.Value)
+			id, err := a.loginSession(ctx, c.Value)
+			if parley.ErrorCode(err) == parley.EUnauthorized {
+				return id, errStaleCookie
+			}
+			return id, err
 		}
 		if c, err := r.Cookie(TokenCookie); err == nil && c.Value != "" {
 			return a.connectionToken(c.Value, false)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +131,30 @@ func TestGuest(t *testing.T) {
 	r.Guests = false
 	if _, err := r.Guest(ctx, parley.Identity{}, "zoe", chat.ValidateName); parley.ErrorCode(err) != parley.EUnauthorized {
 		t.Errorf("guests off: %v", err)
+	}
+}
+
+func TestStaleCookieIsClearedNotFatal(t *testing.T) {
+	r, _, _ := setup(t)
+	var got parley.Identity
+	h := r.Middleware(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { got = authn.From(req.Context()) }),
+		func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), 401) })
+	req := httptest.NewRequest("POST", "/api/session", nil)
+	req.AddCookie(&http.Cookie{Name: authn.SessionCookie, Value: "ended-session"})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || got.Kind != parley.Anonymous {
+		t.Fatalf("stale cookie: status %d, identity %+v; want the request through as anonymous", rec.Code, got)
+	}
+	if c := rec.Header().Get("Set-Cookie"); !strings.Contains(c, authn.SessionCookie+"=;") || !strings.Contains(c, "Max-Age=0") {
+		t.Errorf("Set-Cookie = %q, want the stale cookie cleared", c)
+	}
+	// A stale bearer token is still an error: the client sent it on purpose.
+	req = httptest.NewRequest("GET", "/api/rooms", nil)
+	req.Header.Set("Authorization", "Bearer ended-session")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 401 {
+		t.Errorf("stale bearer: status %d, want 401", rec.Code)
 	}
 }
