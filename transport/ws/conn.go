@@ -38,6 +38,20 @@ const pageSize = 500
 // conn is one WebSocket connection: a reader goroutine and a writer
 // goroutine (see the package comment).
 type conn struct {
+	// mu hands event delivery back and forth between the hub and the
+	// writer. While direct is set the writer has nothing queued or in
+	// hand, and the hub writes each event itself (sink.Deliver); otherwise
+	// events go to the current sink's queue and the writer sends them.
+	// cursor belongs to whichever side has delivery: the hub (under mu)
+	// while direct, the writer otherwise; the switch happens under mu.
+	// These fields come first, the socket's with them: a delivery touches
+	// them together, for thousands of connections in a row.
+	mu     sync.Mutex
+	direct bool
+	sink   *sink // the current subscription; events for older ones are dropped
+	cursor int64 // every event of rooms with an ID at or below it was sent (or predates the start)
+	wire   wire  // the socket
+
 	h   *Handler
 	ws  *websocket.Conn
 	key string          // rate-limit key: the client's IP address
@@ -52,18 +66,6 @@ type conn struct {
 	done       chan struct{} // closed by stop: the connection is ending
 	stopOnce   sync.Once
 	readerDone chan struct{} // closed when the reader goroutine returns
-
-	// mu hands event delivery back and forth between the hub and the
-	// writer. While direct is set the writer has nothing queued or in
-	// hand, and the hub writes each event itself (sink.Deliver); otherwise
-	// events go to the current sink's queue and the writer sends them.
-	// cursor belongs to whichever side has delivery: the hub (under mu)
-	// while direct, the writer otherwise; the switch happens under mu.
-	mu     sync.Mutex
-	sink   *sink // the current subscription; events for older ones are dropped
-	direct bool
-	cursor int64 // every event of rooms with an ID at or below it was sent (or predates the start)
-	wire   wire  // the socket (in line: a delivery touches mu and it together)
 
 	// owned by the writer goroutine
 	rooms  []string

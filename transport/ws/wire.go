@@ -42,9 +42,7 @@ var errCloseSent = errors.New("websocket: close frame already sent")
 // interleave. Once a close frame has gone out, by any path, nothing else
 // is written.
 type wire struct {
-	net.Conn
-	fd      int // the socket's descriptor for direct writes; -1: none
-	timeout time.Duration
+	fd int // the socket's descriptor for direct writes; -1: none
 
 	mu        sync.Mutex // held for a whole write; guards what follows
 	closeSent bool
@@ -55,6 +53,9 @@ type wire struct {
 	// is never written after close, when its number could be reused.
 	fdMu   *sync.Mutex
 	closed bool // guarded by fdMu
+
+	net.Conn
+	timeout time.Duration
 }
 
 // init sets up w, which lives inside its connection.

@@ -90,8 +90,9 @@ type Config struct {
 	QueueLen     int // events queued for a slow client before it catches up from the store
 	SendBuffer   int // SO_SNDBUF, bounding kernel memory per connection
 	// AllowedOrigins lists the browser origins, besides the server's own,
-	// whose pages may connect: "https://app.example", "https://*.example"
-	// or "*". It is the same list as the CORS allowed origins.
+	// whose pages may connect: "https://app.example" (scheme://host[:port])
+	// or "*" for any. The server passes the origins that may post
+	// cross-origin (CORS-listed and trusted ones), never CORS's "*".
 	AllowedOrigins []string
 	// Presence, if set, is told of named connections.
 	Presence stream.Presence
