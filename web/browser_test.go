@@ -285,9 +285,12 @@ type shown struct {
 	Text string `json:"text"`
 }
 
+// shownMessages returns the chat lines the page shows (kind message).
+// Join and leave notices are left out, here and in storeMessages: the
+// server commits them as streams come and go, asynchronously.
 func (p *page) shownMessages() []shown {
 	p.t.Helper()
-	return run(p, chromedp.Evaluate[[]shown](`[...document.querySelectorAll('#messages .msg')].map((e) => ({
+	return run(p, chromedp.Evaluate[[]shown](`[...document.querySelectorAll('#messages .msg[data-kind="message"]')].map((e) => ({
 		id: Number(e.dataset.id),
 		from: e.querySelector('.from').textContent,
 		text: e.querySelector('.text').textContent,
@@ -337,7 +340,8 @@ var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) err
 // is not retried.
 var apiClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: stepTimeout}
 
-// storeMessages reads a room's messages through the API, in store order.
+// storeMessages reads a room's chat lines (kind message) through the API,
+// in store order.
 func storeMessages(t *testing.T, base, room string) []shown {
 	t.Helper()
 	res, err := apiClient.Get(base + "/api/rooms/" + room + "/messages?limit=500")
@@ -346,12 +350,21 @@ func storeMessages(t *testing.T, base, room string) []shown {
 	}
 	defer res.Body.Close()
 	var body struct {
-		Messages []shown `json:"messages"`
+		Messages []struct {
+			shown
+			Kind string `json:"kind"`
+		} `json:"messages"`
 	}
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
 		t.Fatalf("GET messages: status %d: %v", res.StatusCode, err)
 	}
-	return body.Messages
+	lines := []shown{}
+	for _, m := range body.Messages {
+		if m.Kind == "message" {
+			lines = append(lines, m.shown)
+		}
+	}
+	return lines
 }
 
 // postMessage sends a line through the API, as another client would.
@@ -372,6 +385,7 @@ func postMessage(t *testing.T, base, room, name, text string) {
 // the same address so that pages can reconnect to it.
 type testServer struct {
 	t      *testing.T
+	cfg    server.Config // DBPath is set by start
 	dbPath string
 	addr   string // host:port, fixed after the first start
 	srv    *server.Server
@@ -382,7 +396,13 @@ type testServer struct {
 // run in reverse order).
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	s := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "parley.db")}
+	return startServerConfig(t, server.Config{})
+}
+
+// startServerConfig is startServer with a configuration.
+func startServerConfig(t *testing.T, cfg server.Config) *testServer {
+	t.Helper()
+	s := &testServer{t: t, cfg: cfg, dbPath: filepath.Join(t.TempDir(), "parley.db")}
 	s.start()
 	t.Cleanup(s.stop)
 	return s
@@ -392,7 +412,9 @@ func (s *testServer) URL() string { return "http://" + s.addr }
 
 func (s *testServer) start() {
 	s.t.Helper()
-	srv, err := server.New(context.Background(), server.Config{DBPath: s.dbPath})
+	cfg := s.cfg
+	cfg.DBPath = s.dbPath
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		s.t.Fatal(err)
 	}
