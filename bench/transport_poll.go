@@ -37,15 +37,8 @@ type pollTransport struct {
 
 func newPollTransport(c *config) (transport, error) {
 	u := c.base
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
 	t := &pollTransport{
-		addr:    net.JoinHostPort(u.Hostname(), port),
+		addr:    serverAddr(u),
 		host:    u.Host,
 		path:    u.EscapedPath() + "/api/poll",
 		query:   "rooms=" + url.QueryEscape(c.room),

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,80 +22,31 @@ const (
 	sseBufSize  = 1024
 )
 
-// sseTransport subscribes with a hand-written HTTP/1.1 request on a raw TCP
-// (or TLS) connection, so that a subscriber costs a goroutine, a socket and
-// a kilobyte or two, instead of a net/http client connection.
-type sseTransport struct {
-	addr    string
-	tlsConf *tls.Config
-	req     []byte // the request, shared read-only by all subscribers
-	dialer  net.Dialer
-	timeout time.Duration
-}
+// sseTransport subscribes to GET /api/events over rawHTTP.
+type sseTransport struct{ *rawHTTP }
 
 func newSSETransport(c *config) (transport, error) {
-	u := c.base
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	t := &sseTransport{
-		addr:    net.JoinHostPort(u.Hostname(), port),
-		timeout: c.connectTimeout,
-		dialer:  net.Dialer{Timeout: c.connectTimeout},
-	}
-	if u.Scheme == "https" {
-		t.tlsConf = &tls.Config{ServerName: u.Hostname(), NextProtos: []string{"http/1.1"}}
-	}
-	t.req = []byte("GET " + u.EscapedPath() + "/api/events?rooms=" + url.QueryEscape(c.room) + " HTTP/1.1\r\n" +
-		"Host: " + u.Host + "\r\n" +
-		"User-Agent: parley-bench\r\n" +
-		"Accept: text/event-stream\r\n" +
-		"Cache-Control: no-cache\r\n" +
-		"\r\n")
-	return t, nil
+	return sseTransport{newRawHTTP(c, "/api/events?rooms="+url.QueryEscape(c.room),
+		"Accept: text/event-stream\r\nCache-Control: no-cache\r\n")}, nil
 }
 
-func (t *sseTransport) open(ctx context.Context) (stream, error) {
-	deadline := time.Now().Add(t.timeout)
-	raw, err := t.dialer.DialContext(ctx, "tcp", t.addr)
+func (t sseTransport) open(ctx context.Context) (stream, error) {
+	c, err := t.rawHTTP.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &sseStream{conn: raw}
-	s.stop = context.AfterFunc(ctx, func() { raw.Close() })
-	if err := t.handshake(ctx, s, deadline); err != nil {
+	s := &sseStream{conn: c.conn, stop: c.stop}
+	if err := s.start(c); err != nil {
 		s.close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, err
 	}
 	return s, nil
 }
 
-func (t *sseTransport) handshake(ctx context.Context, s *sseStream, deadline time.Time) error {
-	if err := s.conn.SetDeadline(deadline); err != nil {
-		return err
-	}
-	if t.tlsConf != nil {
-		tc := tls.Client(s.conn, t.tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return err
-		}
-		s.conn = tc
-	}
-	if _, err := s.conn.Write(t.req); err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(s.conn, connBufSize)
-	head, err := readResponseHead(br)
-	if err != nil {
-		return err
-	}
+// start checks the response and sets up the event reader. The deadline
+// stays until the retry: line arrives (next clears it).
+func (s *sseStream) start(c *rawConn) error {
+	br, head := c.br, c.head
 	body := head.body(br)
 	if head.status != 200 {
 		return httpStatusError(head.status, body)
@@ -108,7 +58,6 @@ func (t *sseTransport) handshake(ctx context.Context, s *sseStream, deadline tim
 		br = bufio.NewReaderSize(body, sseBufSize)
 	}
 	s.rd = sseReader{br: br, Retry: -1}
-	// The deadline stays until the retry: line arrives (next clears it).
 	return nil
 }
 

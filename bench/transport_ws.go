@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,89 +19,29 @@ import (
 // kilobyte, where a general WebSocket client library would cost several.
 // It reads only what Parley's server sends: whole (unfragmented),
 // unmasked frames.
-type wsTransport struct {
-	addr    string
-	tlsConf *tls.Config
-	req     []byte // the handshake, shared read-only by all subscribers
-	dialer  net.Dialer
-	timeout time.Duration
-}
+type wsTransport struct{ *rawHTTP }
 
 // wsKey is the Sec-WebSocket-Key of every handshake. It only has to be 16
 // bytes in base64; the load tool does not check the server's answer to it.
 const wsKey = "cGFybGV5LWJlbmNoLWtleQ=="
 
 func newWSTransport(c *config) (transport, error) {
-	u := c.base
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	t := &wsTransport{
-		addr:    net.JoinHostPort(u.Hostname(), port),
-		timeout: c.connectTimeout,
-		dialer:  net.Dialer{Timeout: c.connectTimeout},
-	}
-	if u.Scheme == "https" {
-		t.tlsConf = &tls.Config{ServerName: u.Hostname(), NextProtos: []string{"http/1.1"}}
-	}
-	t.req = []byte("GET " + u.EscapedPath() + "/api/ws?rooms=" + url.QueryEscape(c.room) + " HTTP/1.1\r\n" +
-		"Host: " + u.Host + "\r\n" +
-		"User-Agent: parley-bench\r\n" +
-		"Upgrade: websocket\r\n" +
-		"Connection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + wsKey + "\r\n" +
-		"Sec-WebSocket-Version: 13\r\n" +
-		"\r\n")
-	return t, nil
+	return wsTransport{newRawHTTP(c, "/api/ws?rooms="+url.QueryEscape(c.room),
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "+wsKey+"\r\nSec-WebSocket-Version: 13\r\n")}, nil
 }
 
-func (t *wsTransport) open(ctx context.Context) (stream, error) {
-	deadline := time.Now().Add(t.timeout)
-	raw, err := t.dialer.DialContext(ctx, "tcp", t.addr)
+func (t wsTransport) open(ctx context.Context) (stream, error) {
+	c, err := t.rawHTTP.open(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := &wsStream{conn: raw}
-	s.stop = context.AfterFunc(ctx, func() { raw.Close() })
-	if err := t.handshake(ctx, s, deadline); err != nil {
-		s.close()
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+	if c.head.status != 101 {
+		err := httpStatusError(c.head.status, c.head.body(c.br))
+		c.close()
 		return nil, err
 	}
-	return s, nil
-}
-
-func (t *wsTransport) handshake(ctx context.Context, s *wsStream, deadline time.Time) error {
-	if err := s.conn.SetDeadline(deadline); err != nil {
-		return err
-	}
-	if t.tlsConf != nil {
-		tc := tls.Client(s.conn, t.tlsConf)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return err
-		}
-		s.conn = tc
-	}
-	if _, err := s.conn.Write(t.req); err != nil {
-		return err
-	}
-	br := bufio.NewReaderSize(s.conn, connBufSize)
-	head, err := readResponseHead(br)
-	if err != nil {
-		return err
-	}
-	if head.status != 101 {
-		return httpStatusError(head.status, head.body(br))
-	}
-	s.br = br
 	// The deadline stays until the ready frame arrives (next clears it).
-	return nil
+	return &wsStream{conn: c.conn, stop: c.stop, br: c.br}, nil
 }
 
 // wsStream is one open WebSocket.
