@@ -338,3 +338,60 @@ func TestNoticesCanBeTurnedOffPerRoom(t *testing.T) {
 		t.Errorf("quiet room log holds %d messages, want only the chat line", len(ids))
 	}
 }
+
+func TestPublishWithAPIKey(t *testing.T) {
+	cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "parley.db")}
+	st, err := sqlite.Open(context.Background(), cfg.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, secret, key, _ := auth.NewAPIKey()
+	if err := st.CreateAPIKey(context.Background(), parley.APIKey{ID: id, SecretHash: auth.HashSecret(secret), Label: "shop", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := auth.HashPassword(password)
+	st.CreateUser(context.Background(), parley.User{Name: "ada"}, hash)
+	st.Close()
+	n := startNode(t, cfg)
+	createRoom(t, n, "design")
+	app := []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}
+	adaStream := n.subscribeWith("rooms=lobby", n.login("ada")...)
+
+	body := `{"messages": [
+		{"room": "lobby", "text": "price is 42", "from": "ticker"},
+		{"rooms": ["lobby", "design"], "text": "maintenance at noon", "kind": "notice"},
+		{"user": "ada", "text": "your order shipped", "from": "shop"}]}`
+	resp, out := n.do("POST", "/api/publish", body, app...)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("publish: %d %s", resp.StatusCode, out)
+	}
+	var got struct{ Messages []parley.Message }
+	json.Unmarshal(out, &got)
+	if len(got.Messages) != 4 {
+		t.Fatalf("published %d messages, want 4 (one chat line, a notice in two rooms, one DM): %s", len(got.Messages), out)
+	}
+	if m := got.Messages[0]; m.From != "ticker" || m.Kind != parley.KindMessage {
+		t.Errorf("first = %+v", m)
+	}
+	if got.Messages[1].Kind != parley.KindNotice || got.Messages[2].Room != "design" {
+		t.Errorf("notices = %+v %+v", got.Messages[1], got.Messages[2])
+	}
+	if dm := got.Messages[3]; dm.Room != "@ada,shop" || dm.From != "shop" {
+		t.Errorf("direct message = %+v", dm)
+	}
+	// ada's stream gets the DM (through her inbox) as well as the lobby lines.
+	for {
+		ev := adaStream.next(5 * time.Second)
+		if ev.event == parley.KindMessage && ev.message(t).Room == "@ada,shop" {
+			break
+		}
+	}
+	for _, c := range []struct {
+		hdr  []string
+		want int
+	}{{asJSON, http.StatusForbidden}, {[]string{"Authorization", "Bearer pk_0000000000000000_" + strings.Repeat("A", 43), "Content-Type", "application/json"}, http.StatusUnauthorized}} {
+		if resp, _ := n.do("POST", "/api/publish", body, c.hdr...); resp.StatusCode != c.want {
+			t.Errorf("publish with %v: %d, want %d", c.hdr, resp.StatusCode, c.want)
+		}
+	}
+}
