@@ -12,6 +12,11 @@ const (
 	KindJoin    = "join"    // someone entered a room
 	KindLeave   = "leave"   // someone left a room
 	KindNotice  = "notice"  // a system notice
+	// KindDelete records that a message was deleted: its Text is the
+	// deleted message's ID in decimal. Appending it deletes that message
+	// in the same transaction (see MessageDeleter), and like every entry
+	// it is delivered live and on resume, so clients drop the message.
+	KindDelete = "delete"
 )
 
 // Message is one entry of a room's log. The store assigns ID and Time.

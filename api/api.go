@@ -75,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.People != nil {
 		s.routePeople(cfg.People)
 	}
+	s.routeSearch()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.ENotFound, "no API endpoint %s %s: see docs/API.md", r.Method, r.URL.Path))
 	})

@@ -224,7 +224,7 @@ func (s *Service) CheckRoom(ctx context.Context, room string) error {
 	if ok {
 		return nil
 	}
-	if err := ValidateRoomName(room); err != nil {
+	if err := ValidateRoomName(room); err != nil && !isDirectRoom(room) {
 		return err
 	}
 	if _, err := s.store.Room(ctx, room); err != nil {

@@ -63,6 +63,10 @@ type Config struct {
 	CORSOrigins    []string
 	TrustedOrigins []string // origins allowed to POST cross-origin
 
+	// RetentionInterval is how often rooms' retention is applied;
+	// default DefaultRetentionInterval, negative: never.
+	RetentionInterval time.Duration
+
 	NoGuests     bool           // refuse guests: only registered users read and post
 	Registration bool           // anyone may register an account (POST /api/users)
 	Tokens       *auth.Verifier // accepts application connection tokens; nil: none
@@ -90,6 +94,8 @@ type Server struct {
 	poll     *poll.Handler
 	sessions *session.Registry // long-pollers' sessions
 	sockets  *ws.Handler       // WebSocket connections
+
+	retention *retentionLoop // nil: not running
 }
 
 // New opens the store (applying migrations) and starts the node.
@@ -217,6 +223,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	s.retention = startRetention(store, cfg.RetentionInterval, cfg.Logger)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/api/", corsPolicy.Handler(resolver.Middleware(s.api, apiErrs.Write)))
 	s.mux.HandleFunc("GET /healthz", s.health)
@@ -258,6 +265,7 @@ func (s *Server) Close() error {
 	if s.sessions != nil {
 		s.sessions.Close() // if New failed before the poll handler took it
 	}
+	s.retention.close() // a nil loop does nothing
 	s.chat.Close()
 	s.hooks.Close() // a nil sender does nothing
 	s.hub.Close()

@@ -2,6 +2,8 @@
 //
 //	parley serve   run the server (HTTP API, event streams, web page)
 //	parley bench   load-test a running server
+//	parley search  full-text search of the log
+//	parley export  a room's transcript
 //
 // Run "parley COMMAND -h" for a command's flags.
 package main
@@ -36,7 +38,9 @@ const usage = `Parley: a self-hosted chat and server-push server.
 
 Usage:
   parley serve [flags]   run the server (default: 127.0.0.1:8080, ./parley.db)
-  parley bench [flags]   load-test a running server
+  parley bench [flags]   load-test a running server (-search: the search benchmark)
+  parley search QUERY    search messages (local database or --url)
+  parley export ROOM     export a room's transcript (local database or --url)
   parley user COMMAND    manage accounts: add, passwd, list
   parley apikey create   create an API key for an application
   parley version         print the version
@@ -56,7 +60,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return serve(ctx, rest, stdout, stderr)
 	case "bench":
+		if isSearchBench(rest) {
+			return benchSearch(ctx, rest, stdout, stderr)
+		}
 		return bench.Command(ctx, rest, stdout, stderr)
+	case "search":
+		return searchCmd(ctx, rest, stdout, stderr)
+	case "export":
+		return exportCmd(ctx, rest, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, os.Stdin, stdout, stderr)
 	case "apikey":

@@ -44,6 +44,7 @@ type serveFlags struct {
 	pollLease        time.Duration
 	wsMaxMessage     int
 	wsPing           time.Duration
+	retention        time.Duration
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -67,6 +68,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
 	f.people.register(fs)
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated origins (https://app.example) whose pages may use the API; they may also post. * allows any origin to read, without credentials")
+	fs.DurationVar(&f.retention, "retention-interval", server.DefaultRetentionInterval, "how often rooms' message retention is applied; 0 turns it off")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", poll.DefaultTimeout, "how long a long-poll is held waiting for news")
 	fs.DurationVar(&f.pollMaxTimeout, "poll-max-timeout", poll.DefaultMaxTimeout, "the longest hold a long-poll may ask for (timeout=)")
 	fs.DurationVar(&f.pollLease, "poll-lease", 0, "how long a long-poll session lives after its last poll; 0 means -poll-timeout plus 15s")
@@ -120,6 +122,11 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		Heartbeat:  f.heartbeat,
 		Retry:      f.retry,
 		Logger:     log,
+
+		RetentionInterval: f.retention,
+	}
+	if f.retention <= 0 {
+		cfg.RetentionInterval = -1 // server.Config: negative is never
 	}
 	if f.wordList != "" {
 		if cfg.WordList, err = chat.LoadWordList(f.wordList); err != nil {

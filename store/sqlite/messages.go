@@ -132,12 +132,16 @@ func (s *Store) Before(ctx context.Context, room string, before int64, limit int
 }
 
 // LastID returns the highest committed message ID, 0 for an empty log.
+// It reads AUTOINCREMENT's counter, which commits with the messages and
+// never goes down: deleting the newest messages (a deletion, retention,
+// DeleteRoom) does not make their IDs current again.
 func (s *Store) LastID(ctx context.Context) (int64, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
 	}
 	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM messages`).Scan(&id)
+	err := s.r.QueryRowContext(ctx,
+		`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)`).Scan(&id)
 	return id, wrap("last id", err)
 }
 

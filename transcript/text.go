@@ -1,0 +1,47 @@
+package transcript
+
+import (
+	"bufio"
+	"strings"
+
+	"github.com/parley-chat/parley"
+)
+
+// textEncoder writes plain text, one entry a line:
+//
+//	[2026-11-21T19:20:54Z] <ada> hello
+//	[2026-11-21T19:21:03Z] * bob has entered
+//	[2026-11-21T19:22:10Z] ! system: the server restarts at noon
+//
+// Further lines of a multi-line message are indented by four spaces.
+type textEncoder struct{}
+
+func (textEncoder) header(w *bufio.Writer, h header) error {
+	w.WriteString("Transcript of " + clean(h.Room) + "\n")
+	w.WriteString("Period: " + h.period() + "\n")
+	if !h.Generated.IsZero() {
+		w.WriteString("Exported: " + stamp(h.Generated) + "\n")
+	}
+	_, err := w.WriteString("\n")
+	return err
+}
+
+func (textEncoder) entry(w *bufio.Writer, m parley.Message) error {
+	w.WriteString("[" + stamp(m.Time) + "] ")
+	switch m.Kind {
+	case parley.KindMessage:
+		w.WriteString("<" + clean(m.From) + "> ")
+	case parley.KindJoin, parley.KindLeave:
+		w.WriteString("* ")
+	default:
+		w.WriteString("! " + clean(m.From) + ": ")
+	}
+	w.WriteString(strings.ReplaceAll(clean(m.Text), "\n", "\n    "))
+	_, err := w.WriteString("\n")
+	return err
+}
+
+func (textEncoder) footer(w *bufio.Writer, n int) error {
+	_, err := w.WriteString("\nEnd of transcript: " + entries(n) + ".\n")
+	return err
+}
