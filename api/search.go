@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -12,6 +13,11 @@ import (
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/transcript"
 )
+
+// searchTimeout bounds one search. A query whose words match much of a
+// large log (a lone two-letter prefix over a million lines takes about a
+// second) is stopped rather than allowed to tie up a reader connection.
+const searchTimeout = 3 * time.Second
 
 // exportWriteTimeout cuts off a transcript download whose client takes
 // longer than this to accept one page.
@@ -55,7 +61,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		}
 		sq.Limit = n
 	}
-	page, err := s.chat.Search(r.Context(), authn.From(r.Context()), q.Get("room"), sq)
+	ctx, cancel := context.WithTimeout(r.Context(), searchTimeout)
+	defer cancel()
+	page, err := s.chat.Search(ctx, authn.From(r.Context()), q.Get("room"), sq)
+	if errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil {
+		err = parley.Errorf(parley.EUnavailable, "the search took too long: add words, use longer prefixes, or name a room or a time range")
+	}
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return

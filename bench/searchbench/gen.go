@@ -4,7 +4,7 @@
 // The log is synthetic but shaped like chat: a vocabulary of made-up
 // words whose frequencies follow Zipf's law (a few words are everywhere,
 // most are rare, as in natural language), lines of 1 to 30 words with a
-// median near 8, a few dozen speakers and rooms, and times that grow with
+// median near 6, a few dozen speakers and rooms, and times that grow with
 // IDs over a year. Everything comes from a seeded generator, so a given
 // seed and size always give the same log.
 package searchbench

@@ -496,6 +496,10 @@
   // stream (they count as unread in other rooms).
   function addMessage(m, live) {
     if (!m || typeof m.id !== 'number' || typeof m.room !== 'string') return;
+    if (m.kind === 'delete') { // its text is the ID of the deleted message
+      removeMessage(m.room, Number(m.text));
+      return;
+    }
     if (isDirect(m.room) && !directRooms.has(m.room)) {
       directRooms.add(m.room);
       renderRooms();
@@ -529,6 +533,21 @@
     ui.messages.insertBefore(messageElement(m), ui.messages.children[i] || null);
     if (stick) scrollToBottom();
     else if (isNewest && live) ui.newBelow.hidden = false;
+  }
+
+  // removeMessage drops a deleted message from its room's list and pane.
+  function removeMessage(room, id) {
+    if (!Number.isInteger(id)) return;
+    const r = roomState(room);
+    const i = r.msgs.findIndex((x) => x.id === id);
+    if (i >= 0) {
+      r.msgs.splice(i, 1);
+      r.ids.delete(id);
+    }
+    if (room === current) {
+      const el = ui.messages.querySelector('li.msg[data-id="' + id + '"]');
+      if (el) el.remove();
+    }
   }
 
   function renderCurrentRoom() {

@@ -35,7 +35,7 @@
   'use strict';
 
   const STATES = ['connecting', 'live', 'reconnecting', 'closed'];
-  const KINDS = ['message', 'join', 'leave', 'notice'];
+  const KINDS = ['message', 'join', 'leave', 'notice', 'delete']; // SSE event names: the message kinds
   const AUTO = ['ws', 'sse', 'poll']; // best first
 
   // ---- errors -----------------------------------------------------------
