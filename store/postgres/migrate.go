@@ -4,10 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
+	"github.com/parley-chat/parley/store/internal/migrations"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -22,37 +19,8 @@ var migrationFS embed.FS
 const migrateLockKey int64 = 0x7061726c65796d67
 
 // migration is one schema step; applying it brings the database to version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations, named NNNN_description.sql,
-// and checks that they are numbered 1, 2, 3, ... without gaps.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	// fs.Glob returns names in lexical order, which is numeric order for
-	// zero-padded prefixes.
-	var ms []migration
-	for i, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != i+1 {
-			return nil, fmt.Errorf("migration %s: want a name starting with %04d_", base, i+1)
-		}
-		b, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	return ms, nil
-}
+// loadMigrations reads this store's embedded migrations.
+func loadMigrations() ([]migrations.Migration, error) { return migrations.Load(migrationFS) }
 
 // migrate brings the database up to the newest embedded migration. The
 // version check and every pending migration run in one transaction that
@@ -109,11 +77,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, where string) error {
 	for _, m := range ms[current:] {
 		// Without arguments pgx sends the file with the simple query
 		// protocol, which runs several statements.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migration %s on %s: %w", m.name, where, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: migration %s on %s: %w", m.Name, where, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fmt.Errorf("postgres: migration %s on %s: recording the version: %w", m.name, where, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return fmt.Errorf("postgres: migration %s on %s: recording the version: %w", m.Name, where, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
