@@ -395,3 +395,25 @@ func TestPublishWithAPIKey(t *testing.T) {
 		}
 	}
 }
+
+func TestPollSessionPresenceBelongsToItsOwner(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "bob")
+	bob := n.login("bob")
+	createRoom(t, n, "other")
+	resp, body := n.do("GET", "/api/poll?rooms=lobby&timeout=0&name=gus", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("guest poll: %d %s", resp.StatusCode, body)
+	}
+	var a pollAnswer
+	json.Unmarshal(body, &a)
+	// bob polls naming gus's session, into another room.
+	if resp, body := n.do("GET", "/api/poll?rooms=other&timeout=0&session="+a.Session, "", bob...); resp.StatusCode != 200 {
+		t.Fatalf("bob's poll: %d %s", resp.StatusCode, body)
+	}
+	if _, body := n.do("GET", "/api/rooms/lobby/members", ""); string(body) != `{"members":[{"name":"gus","guest":true}]}`+"\n" {
+		t.Errorf("lobby members = %s: gus's presence was moved by another identity", body)
+	}
+	if _, body := n.do("GET", "/api/rooms/other/members", ""); strings.Contains(string(body), "bob") || strings.Contains(string(body), "gus") {
+		t.Errorf("other members = %s: a foreign session ID must not make anyone present", body)
+	}
+}

@@ -111,7 +111,7 @@ func New(h *hub.Hub, store parley.Store, rooms stream.RoomChecker, sessions *ses
 		return nil, fmt.Errorf("poll timeout %v is longer than the maximum poll timeout %v: raise the maximum or lower the timeout", cfg.Timeout, cfg.MaxTimeout)
 	}
 	return &Handler{
-		presence: &present{p: cfg.Presence, by: make(map[string]stream.Session)},
+		presence: &present{p: cfg.Presence, by: make(map[string]owned)},
 		hub:      h,
 		store:    store,
 		rooms:    rooms,

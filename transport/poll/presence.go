@@ -13,8 +13,18 @@ import (
 type present struct {
 	p  stream.Presence
 	mu sync.Mutex
-	by map[string]stream.Session // by poll session ID
+	by map[string]owned // by poll session ID
 }
+
+// owned is a session's presence and who it belongs to: a poll naming
+// someone else's session ID never moves that person's presence.
+type owned struct {
+	s    stream.Session
+	name string
+	kind parley.IdentityKind
+}
+
+func (o owned) ownedBy(id parley.Identity) bool { return o.name == id.Name && o.kind == id.Kind }
 
 // poll records a poll of session sid by id over rooms.
 func (t *present) poll(sid string, id parley.Identity, rooms []string) {
@@ -22,13 +32,15 @@ func (t *present) poll(sid string, id parley.Identity, rooms []string) {
 		return
 	}
 	t.mu.Lock()
-	s, ok := t.by[sid]
+	o, ok := t.by[sid]
 	t.mu.Unlock()
 	if ok {
-		s.Move(rooms)
+		if o.ownedBy(id) {
+			o.s.Move(rooms)
+		}
 		return
 	}
-	s = t.p.Enter(id, rooms)
+	s := t.p.Enter(id, rooms)
 	if s == nil {
 		return
 	}
@@ -36,10 +48,12 @@ func (t *present) poll(sid string, id parley.Identity, rooms []string) {
 	if old, dup := t.by[sid]; dup { // a concurrent first poll got there first
 		t.mu.Unlock()
 		s.Leave()
-		old.Move(rooms)
+		if old.ownedBy(id) {
+			old.s.Move(rooms)
+		}
 		return
 	}
-	t.by[sid] = s
+	t.by[sid] = owned{s: s, name: id.Name, kind: id.Kind}
 	t.mu.Unlock()
 }
 
@@ -49,11 +63,11 @@ func (t *present) gone(sid string) {
 		return
 	}
 	t.mu.Lock()
-	s, ok := t.by[sid]
+	o, ok := t.by[sid]
 	delete(t.by, sid)
 	t.mu.Unlock()
 	if ok {
-		s.Leave()
+		o.s.Leave()
 	}
 }
 
