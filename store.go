@@ -47,3 +47,12 @@ type Broker interface {
 	// Events published by one caller arrive in the order published.
 	Publish(ctx context.Context, events []*Event) error
 }
+
+// LogReader reads the whole log in ID order, across all rooms. A cluster
+// node uses it to fill gaps in what its broker delivered and to catch up
+// after losing the broker. Both stores implement it.
+type LogReader interface {
+	// Since returns up to limit messages with ID > after, of any room, in
+	// ascending ID order.
+	Since(ctx context.Context, after int64, limit int) ([]Message, error)
+}

@@ -284,3 +284,36 @@ func testClosed(t *testing.T, s parley.Store) {
 		t.Error("Rooms after Close succeeded")
 	}
 }
+
+// testSince reads the whole log across rooms, in pages, when the store
+// implements parley.LogReader (cluster nodes fill gaps with it).
+func testSince(t *testing.T, s parley.Store) {
+	r, ok := s.(parley.LogReader)
+	if !ok {
+		t.Skip("store does not implement parley.LogReader")
+	}
+	all := seed(t, s, 25)
+	var got []parley.Message
+	cursor := int64(0)
+	for {
+		page, err := r.Since(ctx(t), cursor, 4)
+		if err != nil {
+			t.Fatalf("Since(%d, 4): %v", cursor, err)
+		}
+		if err := checkPage(page, cursor, 4); err != nil {
+			t.Fatalf("Since(%d, 4): %v", cursor, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		got = append(got, page...)
+		cursor = page[len(page)-1].ID
+	}
+	sameMessages(t, "paging through Since", got, all)
+	if page, err := r.Since(ctx(t), all[len(all)-1].ID, 10); err != nil || len(page) != 0 {
+		t.Errorf("Since(last) = %v, %v; want nothing", ids(page), err)
+	}
+	if page, err := r.Since(ctx(t), 0, 0); err != nil || len(page) != 0 {
+		t.Errorf("Since(0, limit 0) = %v, %v; want nothing", ids(page), err)
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) parley.Store) {
 		{"AppendBatchIsAtomic", testAppendBatchIsAtomic},
 		{"After", testAfter},
 		{"AfterPaging", testAfterPaging},
+		{"Since", testSince},
 		{"Before", testBefore},
 		{"LastID", testLastID},
 		{"TextRoundTrip", testTextRoundTrip},

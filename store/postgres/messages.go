@@ -140,6 +140,19 @@ func (s *Store) After(ctx context.Context, rooms []string, after int64, limit in
 	return msgs, s.wrap("after", err)
 }
 
+// Since returns up to limit messages of any room with ID > after, in
+// ascending ID order.
+func (s *Store) Since(ctx context.Context, after int64, limit int) ([]parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return []parley.Message{}, nil
+	}
+	msgs, err := s.query(ctx, limit, selectMessage+`WHERE id > $1 ORDER BY id LIMIT $2`, after, int64(limit))
+	return msgs, s.wrap("since", err)
+}
+
 // Before returns up to limit messages of room with ID < before, the newest
 // ones, in ascending ID order. before <= 0 means the newest.
 func (s *Store) Before(ctx context.Context, room string, before int64, limit int) ([]parley.Message, error) {

@@ -16,7 +16,10 @@ import (
 	"github.com/parley-chat/parley"
 )
 
-var _ parley.Store = (*Store)(nil)
+var (
+	_ parley.Store     = (*Store)(nil)
+	_ parley.LogReader = (*Store)(nil)
+)
 
 // Store is a parley.Store on a PostgreSQL database. It is safe for
 // concurrent use, and any number of Stores, in any number of processes,

@@ -17,7 +17,10 @@ import (
 	"github.com/parley-chat/parley"
 )
 
-var _ parley.Store = (*Store)(nil)
+var (
+	_ parley.Store     = (*Store)(nil)
+	_ parley.LogReader = (*Store)(nil)
+)
 
 // busyTimeoutMS bounds how long a connection waits for a lock held by
 // another connection (a checkpoint, or another process on the same file)
