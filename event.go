@@ -27,6 +27,19 @@ type Event struct {
 // NewEvent wraps a committed message.
 func NewEvent(m Message) *Event { return &Event{Message: m} }
 
+// EventFor wraps a committed message read back from the store, with the
+// topics derived from its room: a message in a direct conversation also
+// goes to both users' UserTopic, as it did when it was committed. (Topics
+// given to one event at commit time only, such as a kick notice to the
+// removed user, are not recovered.)
+func EventFor(m Message) *Event {
+	ev := &Event{Message: m}
+	if a, b, ok := DirectUsers(m.Room); ok {
+		ev.Also = []string{UserTopic(a), UserTopic(b)}
+	}
+	return ev
+}
+
 // ID returns the message ID, which is also the event's cursor.
 func (e *Event) ID() int64 { return e.Message.ID }
 

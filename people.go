@@ -2,6 +2,7 @@ package parley
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -67,6 +68,16 @@ func DirectRoomName(a, b string) string {
 		a, b = b, a
 	}
 	return "@" + a + "," + b
+}
+
+// DirectUsers returns the two users of a direct conversation room named by
+// DirectRoomName; ok is false for any other room.
+func DirectUsers(room string) (a, b string, ok bool) {
+	rest, found := strings.CutPrefix(room, "@")
+	if !found {
+		return "", "", false
+	}
+	return strings.Cut(rest, ",")
 }
 
 // UserStore holds accounts, login sessions and API keys.

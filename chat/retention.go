@@ -103,11 +103,8 @@ func (s *Service) DeleteMessage(ctx context.Context, id parley.Identity, msgID i
 			return parley.Message{}, err
 		}
 	}
-	var also []string
-	if a, b, ok := directUsers(m.Room); ok {
-		also = []string{parley.UserTopic(a), parley.UserTopic(b)}
-	}
-	return s.commit(ctx, parley.Message{Room: m.Room, Kind: parley.KindDelete, From: actor(id), Text: strconv.FormatInt(m.ID, 10)}, also...)
+	return s.commit(ctx, parley.Message{Room: m.Room, Kind: parley.KindDelete, From: actor(id), Text: strconv.FormatInt(m.ID, 10)},
+		parley.EventFor(m).Also...)
 }
 
 // isAuthor reports whether id wrote the chat line m: a registered user of
@@ -128,20 +125,12 @@ func (s *Service) isAuthor(ctx context.Context, id parley.Identity, m parley.Mes
 }
 
 // directUsers returns the two users of a direct conversation's room name.
-func directUsers(room string) (a, b string, ok bool) {
-	rest, found := strings.CutPrefix(room, "@")
-	if !found {
-		return "", "", false
-	}
-	return strings.Cut(rest, ",")
-}
-
 // isDirectRoom reports whether room is a well-formed direct conversation
 // name, "@a,b" with two valid user names in order (see
 // parley.DirectRoomName). Such rooms are created by Direct, never by
 // people, so ValidateRoomName refuses their names.
 func isDirectRoom(room string) bool {
-	a, b, ok := directUsers(room)
+	a, b, ok := parley.DirectUsers(room)
 	return ok && ValidateName(a) == nil && ValidateName(b) == nil && parley.DirectRoomName(a, b) == room
 }
 
