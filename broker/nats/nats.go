@@ -1,0 +1,191 @@
+// Package nats is the cluster Broker: each node publishes its committed
+// events to a NATS subject and hands every node's events, its own
+// included, to an ordering.Sequencer, which delivers them to the local hub
+// in ID order and reads from the store whatever NATS did not bring.
+//
+// Core NATS (at-most-once) is enough because the store is the log: a lost
+// message, a slow-consumer drop or an outage costs latency, never a
+// message. JetStream would add a second durable log to keep in step with
+// the first.
+package nats
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/ordering"
+)
+
+// DefaultSubject prefixes every subject the broker uses.
+const DefaultSubject = "parley"
+
+// OutagePoll is how often a node reads the store for other nodes' events
+// while it is cut off from NATS.
+const OutagePoll = 250 * time.Millisecond
+
+// Config configures a Broker.
+type Config struct {
+	URL     string // nats://host:port
+	Subject string // subject prefix; default DefaultSubject
+	Node    string // this node's name, shown in NATS monitoring
+	// Sequencer receives every node's events, this node's included.
+	Sequencer *ordering.Sequencer
+	// ReconnectWait is the pause between reconnection attempts; default 250ms.
+	ReconnectWait time.Duration
+	Logger        *slog.Logger
+}
+
+// Broker publishes committed events to the cluster and feeds the local
+// sequencer. It implements parley.Broker.
+type Broker struct {
+	cfg     Config
+	conn    *natsgo.Conn
+	subject string
+	sub     *natsgo.Subscription
+}
+
+var _ parley.Broker = (*Broker)(nil)
+
+// Connect connects to NATS and subscribes to the cluster's events. It
+// fails when NATS cannot be reached at start, so that a wrong URL is found
+// at once; later outages are survived (see package doc).
+func Connect(ctx context.Context, cfg Config) (*Broker, error) {
+	if cfg.Sequencer == nil {
+		return nil, errors.New("nats broker: no sequencer")
+	}
+	if cfg.Subject == "" {
+		cfg.Subject = DefaultSubject
+	}
+	if cfg.ReconnectWait <= 0 {
+		cfg.ReconnectWait = 250 * time.Millisecond
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	b := &Broker{cfg: cfg, subject: cfg.Subject + ".events"}
+	log, seq := cfg.Logger, cfg.Sequencer
+	opts := []natsgo.Option{
+		natsgo.Name("parley " + cfg.Node),
+		natsgo.MaxReconnects(-1),
+		natsgo.ReconnectWait(cfg.ReconnectWait),
+		natsgo.NoEcho(), // this node's events reach its sequencer directly
+		natsgo.DisconnectErrHandler(func(_ *natsgo.Conn, err error) {
+			log.Warn("lost the NATS connection: reading other nodes' messages from the store until it returns", "err", err)
+			seq.SetPoll(OutagePoll)
+		}),
+		natsgo.ReconnectHandler(func(c *natsgo.Conn) {
+			log.Info("NATS connection restored", "server", c.ConnectedUrlRedacted())
+			seq.SetPoll(0)
+			seq.CatchUp()
+		}),
+		natsgo.ErrorHandler(func(_ *natsgo.Conn, _ *natsgo.Subscription, err error) {
+			// A slow consumer drops messages; the sequencer refills them.
+			log.Warn("NATS asynchronous error", "err", err)
+		}),
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		opts = append(opts, natsgo.Timeout(time.Until(deadline)))
+	}
+	conn, err := natsgo.Connect(cfg.URL, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to NATS at %s: %w (is nats-server running? check --broker)", redact(cfg.URL), err)
+	}
+	b.conn = conn
+	b.sub, err = conn.Subscribe(b.subject, b.receive)
+	if err == nil {
+		err = conn.FlushWithContext(ctx) // the subscription is active
+	}
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("subscribing to NATS subject %s: %w", b.subject, err)
+	}
+	// Events committed between the sequencer's start and the subscription
+	// came before it: read them from the store.
+	seq.CatchUp()
+	return b, nil
+}
+
+// wireEvent is an event on the NATS subject: the message as every client
+// sees it, plus the hub topics it was given at commit time.
+type wireEvent struct {
+	Message json.RawMessage `json:"m"`
+	Also    []string        `json:"a,omitempty"`
+}
+
+type wireEventIn struct {
+	Message parley.Message `json:"m"`
+	Also    []string       `json:"a,omitempty"`
+}
+
+// Publish hands events to this node's sequencer and sends them to the
+// other nodes. A NATS error is returned but loses nothing: the other nodes
+// read the events from the store.
+func (b *Broker) Publish(_ context.Context, events []*parley.Event) error {
+	b.cfg.Sequencer.Offer(events)
+	wire := make([]wireEvent, len(events))
+	for i, ev := range events {
+		wire[i] = wireEvent{Message: ev.JSON(), Also: ev.Also}
+	}
+	data, err := json.Marshal(wire)
+	if err != nil {
+		return fmt.Errorf("encoding events for NATS: %w", err)
+	}
+	if err := b.conn.Publish(b.subject, data); err != nil {
+		return fmt.Errorf("publishing to NATS: %w", err)
+	}
+	return nil
+}
+
+func (b *Broker) receive(m *natsgo.Msg) {
+	var wire []wireEventIn
+	if err := json.Unmarshal(m.Data, &wire); err != nil {
+		b.cfg.Logger.Warn("ignoring a malformed event batch from NATS", "subject", m.Subject, "err", err)
+		return
+	}
+	events := make([]*parley.Event, 0, len(wire))
+	for _, w := range wire {
+		if w.Message.ID <= 0 {
+			continue
+		}
+		ev := parley.NewEvent(w.Message)
+		ev.Also = w.Also
+		events = append(events, ev)
+	}
+	b.cfg.Sequencer.Offer(events)
+}
+
+// Connected reports whether the NATS connection is up.
+func (b *Broker) Connected() bool { return b.conn.IsConnected() }
+
+// Status describes the connection for health checks: "connected",
+// "reconnecting", "closed", ...
+func (b *Broker) Status() string { return b.conn.Status().String() }
+
+// Conn returns the NATS connection, for other cluster services (presence).
+func (b *Broker) Conn() *natsgo.Conn { return b.conn }
+
+// Close drains the subscription and closes the connection.
+func (b *Broker) Close() error {
+	if b.sub != nil {
+		_ = b.sub.Unsubscribe()
+	}
+	b.conn.Close()
+	return nil
+}
+
+// redact drops a password from a NATS URL before it is shown.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
