@@ -23,6 +23,12 @@
  *   #auth-panel #login-form[data-mode=login|register] #login-name
  *   #login-password #login-submit #auth-mode #login-error
  *   #guest-form #guest-name #guest-continue #guest-error
+ *   search: #search-form #search-q #search-here #search-submit #search-panel
+ *   #search-status[data-error] #search-close #search-more
+ *   #search-results > li.search-hit[data-id][data-room] > button.search-open >
+ *     .hit-head > (.hit-room, .hit-from, time.hit-time); .hit-snippet (text and <mark>)
+ *   a message opened from a result: #messages > li.msg.target;
+ *   #older-bar (shown while an earlier window is open) #older-note #jump-latest
  *   members: #members-panel #members-count #members-toggle #members-empty
  *   #members > li.member[data-name][data-guest] > (button.member-dm[data-user] | .member-name),
  *   .guest-tag, .you-tag
@@ -39,6 +45,8 @@
   const MAX_SUBSCRIBED = 32; // the server's limit of rooms per stream
   const HISTORY_LIMIT = 50;
   const KINDS = ['message', 'join', 'leave', 'notice'];
+  const SEARCH_LIMIT = 20; // results per page
+  const CONTEXT_LIMIT = 25; // messages loaded on each side of a search hit
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -88,6 +96,17 @@
     newBelow: $('new-below'),
     composer: $('composer'),
     input: $('input'),
+    searchForm: $('search-form'),
+    searchQ: $('search-q'),
+    searchHere: $('search-here'),
+    searchPanel: $('search-panel'),
+    searchStatus: $('search-status'),
+    searchResults: $('search-results'),
+    searchMore: $('search-more'),
+    searchClose: $('search-close'),
+    olderBar: $('older-bar'),
+    olderNote: $('older-note'),
+    jumpLatest: $('jump-latest'),
   };
 
   let client = null;
@@ -124,6 +143,13 @@
         history: 'none', // 'none' | 'loading' | 'done'
         unread: 0,
         outgoing: [], // elements of this room's pending or rejected lines
+        // An earlier window (a search hit in context) rather than the
+        // newest messages: live messages are not added to it (there may be
+        // a gap before them), only counted in missed, until "Jump to latest".
+        detached: false,
+        missed: 0,
+        target: null, // id of the message opened from a search result
+        epoch: 0, // bumped when msgs is replaced: late history answers are dropped
       };
       rooms.set(name, r);
     }
@@ -488,6 +514,8 @@
       t.title = d.toLocaleString();
     }
     li.append(t, ' ', span('from', m.from || ''), ' ', span('text', displayText(m, kind)));
+    const r = rooms.get(m.room);
+    if (r && r.target === m.id) li.classList.add('target');
     return li;
   }
 
@@ -507,6 +535,19 @@
     const r = roomState(m.room);
     if (r.ids.has(m.id)) return;
     if (live) matchOutgoing(m);
+    if (r.detached && r.msgs.length && m.id > r.msgs[r.msgs.length - 1].id) {
+      // Newer than the earlier window on show: there may be a gap before
+      // it. "Jump to latest" loads the newest messages again.
+      if (live && kindOf(m) === 'message') {
+        r.missed++;
+        if (m.room === current) renderOlderBar();
+        else if (m.from !== myName()) {
+          r.unread++;
+          renderRooms();
+        }
+      }
+      return;
+    }
     if (r.msgs.length >= MAX_MESSAGES && m.id < r.msgs[0].id) return; // too old to keep
 
     let i = r.msgs.length;
@@ -563,8 +604,43 @@
     ui.messages.removeAttribute('aria-busy');
     ui.outbox.replaceChildren(...r.outgoing);
     showHistoryStatus(r);
+    renderOlderBar();
     renderMembers();
     scrollToBottom();
+  }
+
+  // renderOlderBar shows, while the open room shows an earlier window,
+  // that it does and how many lines came since.
+  function renderOlderBar() {
+    const r = roomState(current);
+    ui.olderBar.hidden = !r.detached;
+    if (!r.detached) return;
+    ui.olderNote.textContent = r.missed > 0
+      ? 'You are viewing earlier messages; ' + r.missed + ' new since.'
+      : 'You are viewing earlier messages.';
+  }
+
+  // resetWindow forgets a room's messages, so that its newest ones are
+  // loaded again.
+  function resetWindow(r) {
+    r.epoch++;
+    r.msgs = [];
+    r.ids = new Set();
+    r.history = 'none';
+    r.historyError = null;
+    r.detached = false;
+    r.missed = 0;
+    r.target = null;
+  }
+
+  // jumpToLatest leaves an earlier window for the newest messages, which
+  // the stream then keeps current as usual.
+  function jumpToLatest() {
+    const r = roomState(current);
+    if (!r.detached) return;
+    resetWindow(r);
+    renderCurrentRoom();
+    loadHistory(r);
   }
 
   function showHistoryStatus(r) {
@@ -586,18 +662,20 @@
     if (isDirect(r.name) && !loggedIn()) return;
     r.history = 'loading';
     showHistoryStatus(r);
+    const epoch = r.epoch;
     const page = { limit: HISTORY_LIMIT };
     const get = isDirect(r.name) ? client.directHistory(peerOf(r.name), page) : client.history(r.name, page);
     get.then(
       (msgs) => {
         if (rooms.get(r.name) !== r) return; // forgotten meanwhile (logged out)
+        if (r.epoch !== epoch) return; // replaced meanwhile (a search hit opened)
         r.history = 'done';
         r.historyError = null;
         msgs.forEach((m) => addMessage(m, false));
         showHistoryStatus(r);
       },
       (err) => {
-        if (rooms.get(r.name) !== r) return;
+        if (rooms.get(r.name) !== r || r.epoch !== epoch) return;
         if (isDirect(r.name) && (err.code === 'not_found' || err.code === 'invalid')) {
           // A conversation starts with its first line; before it, the
           // server answers 404 (or 400: it checks the name as a room's).
@@ -755,9 +833,7 @@
       const gone = subscribed.shift();
       const old = rooms.get(gone);
       if (old) {
-        old.msgs = [];
-        old.ids.clear();
-        old.history = 'none';
+        resetWindow(old);
         old.unread = 0;
       }
       members.delete(gone);
@@ -1012,6 +1088,8 @@
   }
 
   function enqueue(text) {
+    // The writer wants to see their line among the newest ones.
+    if (roomState(current).detached) jumpToLatest();
     const item = {
       room: current,
       to: isDirect(current) ? peerOf(current) : null, // a direct message's recipient
@@ -1137,6 +1215,201 @@
     submitLine(ev);
   }
 
+  // ---- search -------------------------------------------------------------
+
+  // Results come from GET /api/search (parley.js search()). A result opens
+  // its message in context: the lines around it, as an earlier window of
+  // its room (see renderOlderBar). Snippets are built from text nodes and
+  // <mark> elements, never from HTML.
+  let search = null; // {q, room, next}: the search on show
+  let searchSeq = 0; // answers to older requests are dropped
+  let searchCtl = null; // AbortController of the request in flight
+  let contextSeq = 0; // the same, for opening a result
+
+  function setSearchStatus(text, isError) {
+    ui.searchStatus.textContent = text;
+    if (isError) ui.searchStatus.dataset.error = 'true';
+    else delete ui.searchStatus.dataset.error;
+    ui.searchStatus.setAttribute('role', isError ? 'alert' : 'status');
+  }
+
+  function searchErrorText(err) {
+    const msg = err.message || 'failed';
+    if (err.status === 0) return 'Could not search: ' + (msg === 'request timed out' ? 'the server did not answer in time.' : 'the server could not be reached.');
+    if (err.status === 400) return 'Cannot search for that: ' + msg;
+    if (err.status === 401 || err.status === 403) return 'Not allowed to search there: ' + msg;
+    if (err.status === 404) return msg;
+    if (err.status === 429) return 'Too many searches: ' + msg + (err.retryAfter > 0 ? ' Try again in ' + err.retryAfter + ' s.' : '');
+    if (err.status === 503) return 'The search did not finish: ' + msg;
+    return 'The search failed: ' + msg;
+  }
+
+  function cancelSearch() {
+    searchSeq++;
+    if (searchCtl) searchCtl.abort();
+    searchCtl = null;
+    ui.searchPanel.removeAttribute('aria-busy');
+  }
+
+  function submitSearch(ev) {
+    ev.preventDefault();
+    const q = ui.searchQ.value.trim();
+    cancelSearch();
+    ui.searchPanel.hidden = false;
+    ui.searchResults.replaceChildren();
+    ui.searchMore.hidden = true;
+    if (!q) {
+      search = null;
+      setSearchStatus('Type the words to search for.', true);
+      ui.searchQ.focus();
+      return;
+    }
+    search = { q, room: ui.searchHere.checked ? current : '', next: null };
+    fetchSearch(search, false);
+  }
+
+  // fetchSearch asks for the first page of s, or with more the next one.
+  function fetchSearch(s, more) {
+    cancelSearch();
+    const seq = searchSeq;
+    const ctl = typeof AbortController === 'function' ? new AbortController() : null;
+    searchCtl = ctl;
+    ui.searchMore.hidden = true;
+    ui.searchPanel.setAttribute('aria-busy', 'true');
+    setSearchStatus(more ? 'Loading more results…' : 'Searching…', false);
+    const opts = { limit: SEARCH_LIMIT, signal: ctl ? ctl.signal : undefined };
+    if (s.room) opts.room = s.room;
+    if (more) opts.cursor = s.next;
+    client.search(s.q, opts).then(
+      (page) => {
+        if (seq !== searchSeq) return;
+        searchCtl = null;
+        ui.searchPanel.removeAttribute('aria-busy');
+        page.results.forEach((res) => ui.searchResults.append(searchItem(res)));
+        s.next = page.next;
+        ui.searchMore.hidden = !page.next;
+        const n = ui.searchResults.children.length;
+        const where = s.room ? ' in ' + roomLabel(s.room) : '';
+        setSearchStatus(n === 0
+          ? 'No messages found' + where + '.'
+          : n + (n === 1 ? ' message' : ' messages') + where + (page.next ? ', more below.' : '.'), false);
+      },
+      (err) => {
+        if (seq !== searchSeq) return;
+        searchCtl = null;
+        ui.searchPanel.removeAttribute('aria-busy');
+        setSearchStatus(searchErrorText(err), true);
+        ui.searchMore.hidden = !(more && s.next); // a failed "more" may be tried again
+      },
+    );
+  }
+
+  // searchItem is the list entry of one result: a button that opens the
+  // message in context.
+  function searchItem(res) {
+    const m = res.message;
+    const li = document.createElement('li');
+    li.className = 'search-hit';
+    li.dataset.id = String(m.id);
+    li.dataset.room = String(m.room);
+
+    const t = document.createElement('time');
+    t.className = 'hit-time';
+    const d = parseTime(m.time);
+    if (d) {
+      t.dateTime = d.toISOString();
+      t.textContent = d.toLocaleDateString() + ' ' + pad2(d.getHours()) + ':' + pad2(d.getMinutes());
+      t.title = d.toLocaleString();
+    }
+    const head = span('hit-head', '');
+    head.append(span('hit-room', isDirect(m.room) && loggedIn() ? roomLabel(m.room) : (isDirect(m.room) ? m.room : '#' + m.room)),
+      ' ', span('hit-from', m.from || ''), ' ', t);
+
+    const snippet = span('hit-snippet', '');
+    const parts = Array.isArray(res.snippet) && res.snippet.length ? res.snippet : [{ text: m.text || '' }];
+    parts.forEach((p) => {
+      if (!p || typeof p.text !== 'string') return;
+      if (p.match) {
+        const mark = document.createElement('mark');
+        mark.textContent = p.text;
+        snippet.append(mark);
+      } else {
+        snippet.append(document.createTextNode(p.text));
+      }
+    });
+
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'search-open';
+    b.append(head, snippet);
+    li.append(b);
+    return li;
+  }
+
+  function onResultClick(ev) {
+    const b = ev.target.closest('button.search-open');
+    if (!b) return;
+    const li = b.parentElement;
+    Array.from(ui.searchResults.children).forEach((x) => x.removeAttribute('aria-current'));
+    li.setAttribute('aria-current', 'true');
+    openInContext(li.dataset.room, Number(li.dataset.id));
+  }
+
+  // openInContext opens room with the lines around message id (up to
+  // CONTEXT_LIMIT each side), scrolls to it and marks it. When the lines
+  // after it reach the newest, the room simply stays live; otherwise it
+  // shows an earlier window until "Jump to latest".
+  async function openInContext(room, id) {
+    const seq = ++contextSeq;
+    if (!Number.isInteger(id) || id <= 0) return;
+    if (!canOpen(room)) await refreshRooms();
+    if (seq !== contextSeq) return;
+    if (!canOpen(room)) {
+      setSearchStatus('Cannot open ' + room + ' on this page.', true);
+      return;
+    }
+    setSearchStatus('Opening the message…', false);
+    const get = (page) => (isDirect(room) ? client.directHistory(peerOf(room), page) : client.history(room, page));
+    let before;
+    let after;
+    try {
+      [before, after] = await Promise.all([
+        get({ before: id + 1, limit: CONTEXT_LIMIT }), // the message and the lines before it
+        get({ after: id, limit: CONTEXT_LIMIT }),
+      ]);
+    } catch (err) {
+      if (seq === contextSeq) setSearchStatus('Could not open the message: ' + err.message, true);
+      return;
+    }
+    if (seq !== contextSeq) return;
+    if (!before.some((m) => m.id === id)) {
+      setSearchStatus('That message is gone: it was deleted or has expired.', true);
+      return;
+    }
+    const r = roomState(room);
+    const reachesLatest = after.length < CONTEXT_LIMIT;
+    // Reaching the newest lines, the window joins what the stream brought
+    // meanwhile (if the room was live), and the room stays live.
+    const keep = reachesLatest && !r.detached
+      ? r.msgs.filter((m) => m.id > id).slice(-(MAX_MESSAGES - 2 * CONTEXT_LIMIT))
+      : [];
+    const byId = new Map();
+    before.concat(after, keep).forEach((m) => {
+      if (m && typeof m.id === 'number' && m.kind !== 'delete') byId.set(m.id, m);
+    });
+    resetWindow(r);
+    r.msgs = Array.from(byId.values()).sort((a, b) => a.id - b.id);
+    r.msgs.forEach((m) => r.ids.add(m.id));
+    r.history = 'done';
+    r.detached = !reachesLatest;
+    r.target = id;
+    if (current !== room) openRoom(room);
+    else renderCurrentRoom();
+    const el = ui.messages.querySelector('li.msg[data-id="' + id + '"]');
+    if (el) el.scrollIntoView({ block: 'center' });
+    setSearchStatus('Showing the message in ' + roomLabel(room) + '.', false);
+  }
+
   // ---- connection status ------------------------------------------------
 
   const TRANSPORT_LABELS = { ws: 'websocket', sse: 'event stream', poll: 'long-polling' };
@@ -1248,6 +1521,25 @@
       }
     });
     ui.newBelow.addEventListener('click', scrollToBottom);
+    ui.jumpLatest.addEventListener('click', jumpToLatest);
+    ui.searchForm.addEventListener('submit', submitSearch);
+    ui.searchResults.addEventListener('click', onResultClick);
+    ui.searchMore.addEventListener('click', () => { if (search && search.next) fetchSearch(search, true); });
+    const closeSearch = () => {
+      cancelSearch();
+      contextSeq++;
+      ui.searchPanel.hidden = true;
+    };
+    ui.searchClose.addEventListener('click', () => {
+      closeSearch();
+      ui.searchQ.focus();
+    });
+    ui.searchPanel.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') {
+        closeSearch();
+        ui.searchQ.focus();
+      }
+    });
     ui.pane.addEventListener('scroll', () => {
       if (atBottom()) ui.newBelow.hidden = true;
     });

@@ -8,6 +8,7 @@
  *   c.on('members', e => ...);   // {room, members: [{name, guest}]}: who is online
  *   c.connect();
  *   c.send('lobby', 'hello', 'ada').then(m => ..., err => err.code);
+ *   c.search('budget', {room: 'lobby'}).then(({results, next}) => ...);
  *
  * Transports: WebSocket ('ws'), Server-Sent Events ('sse') and long
  * polling ('poll', over fetch, or JSONP for old proxies and other origins
@@ -93,6 +94,7 @@
       res = await fetch(url, init);
     } catch (err) {
       // A refused connection and a CORS refusal look the same from here.
+      if (o.signal && o.signal.aborted) throw networkError('request cancelled');
       throw networkError(err && err.name === 'AbortError' ? 'request timed out' : 'network error');
     } finally {
       if (timer) clearTimeout(timer);
@@ -835,6 +837,28 @@
     directHistory(user, opts) {
       return this._http('GET', '/api/users/' + encodeURIComponent(user) + '/messages?' + pageQuery(opts))
         .then((d) => (d && d.messages) || []);
+    }
+
+    // ---- search -------------------------------------------------------
+
+    // search runs a full-text search over the rooms and conversations one
+    // may read. opts: room, from, since, until (RFC 3339), limit (1-100),
+    // cursor (the next of the previous page), signal (an AbortSignal, to
+    // cancel). Resolves with {results: [{message, snippet: [{text,
+    // match}]}], next} (next is absent on the last page). The snippet is
+    // plain text in parts: render it with text nodes, never as HTML.
+    search(q, opts) {
+      const o = opts || {};
+      const params = ['q=' + encodeURIComponent(q)];
+      ['room', 'from', 'since', 'until', 'limit', 'cursor'].forEach((k) => {
+        if (o[k] != null && o[k] !== '') params.push(k + '=' + encodeURIComponent(o[k]));
+      });
+      return request('GET', this.base + '/api/search?' + params.join('&'),
+        { timeout: this.sendTimeout, credentials: this.credentials, signal: o.signal })
+        .then((d) => ({
+          results: (d && Array.isArray(d.results) ? d.results : []).filter((r) => r && r.message),
+          next: (d && typeof d.next === 'string' && d.next) || null,
+        }));
     }
   }
 
