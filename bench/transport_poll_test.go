@@ -16,7 +16,7 @@ import (
 // message once, in order, and the server's goroutines settle back after
 // the pollers leave.
 func TestPollTransportAgainstServer(t *testing.T) {
-	srv, err := server.New(context.Background(), server.Config{DBPath: filepath.Join(t.TempDir(), "parley.db")})
+	srv, err := server.New(context.Background(), server.Config{DB: filepath.Join(t.TempDir(), "parley.db")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,7 +183,7 @@ func TestCORSOriginsPassCSRF(t *testing.T) {
 
 func TestCORSBadOriginIsAConfigError(t *testing.T) {
 	for _, o := range []string{"app.example", "ftp://app.example", "https://app.example/path", "null", "https://"} {
-		_, err := server.New(context.Background(), server.Config{DBPath: t.TempDir() + "/x.db", CORSOrigins: []string{o}})
+		_, err := server.New(context.Background(), server.Config{DB: t.TempDir() + "/x.db", CORSOrigins: []string{o}})
 		if err == nil {
 			t.Errorf("origin %q accepted", o)
 		} else if !strings.Contains(err.Error(), "scheme://host") {

@@ -31,14 +31,14 @@ type node struct {
 
 func startNode(t *testing.T, cfg server.Config) *node {
 	t.Helper()
-	if cfg.DBPath == "" {
-		cfg.DBPath = filepath.Join(t.TempDir(), "parley.db")
+	if cfg.DB == "" {
+		cfg.DB = filepath.Join(t.TempDir(), "parley.db")
 	}
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	n := &node{t: t, srv: srv, ts: httptest.NewServer(srv.Handler()), db: cfg.DBPath}
+	n := &node{t: t, srv: srv, ts: httptest.NewServer(srv.Handler()), db: cfg.DB}
 	t.Cleanup(n.stop)
 	return n
 }

@@ -23,8 +23,8 @@ const password = "correct horse battery"
 // (a "root" user is a server admin).
 func peopleNode(t *testing.T, cfg server.Config, users ...string) *node {
 	t.Helper()
-	cfg.DBPath = filepath.Join(t.TempDir(), "parley.db")
-	st, err := sqlite.Open(context.Background(), cfg.DBPath)
+	cfg.DB = filepath.Join(t.TempDir(), "parley.db")
+	st, err := sqlite.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,8 +340,8 @@ func TestNoticesCanBeTurnedOffPerRoom(t *testing.T) {
 }
 
 func TestPublishWithAPIKey(t *testing.T) {
-	cfg := server.Config{DBPath: filepath.Join(t.TempDir(), "parley.db")}
-	st, err := sqlite.Open(context.Background(), cfg.DBPath)
+	cfg := server.Config{DB: filepath.Join(t.TempDir(), "parley.db")}
+	st, err := sqlite.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

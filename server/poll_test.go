@@ -415,12 +415,12 @@ func TestPollRejectsBadRequests(t *testing.T) {
 // cursor still gets what was committed before the restart.
 func TestPollResumesAcrossRestart(t *testing.T) {
 	db := t.TempDir() + "/parley.db"
-	a := startNode(t, server.Config{DBPath: db})
+	a := startNode(t, server.Config{DB: db})
 	seen := a.post("lobby", "ada", "seen")
 	want := []int64{a.post("lobby", "ada", "unseen 1").ID, a.post("lobby", "ada", "unseen 2").ID}
 	a.stop()
 
-	b := startNode(t, server.Config{DBPath: db})
+	b := startNode(t, server.Config{DB: db})
 	got := b.poll(fmt.Sprintf("rooms=lobby&cursor=%d&timeout=0.5", seen.ID))
 	if !slices.Equal(got.ids(), want) {
 		t.Fatalf("after restart got %v, want %v", got.ids(), want)

@@ -569,7 +569,7 @@ func TestDirectConversationAfterRestart(t *testing.T) {
 	n.dm(ada, "bob", "before the restart")
 	db := n.db
 	n.stop()
-	n = startNode(t, server.Config{DBPath: db})
+	n = startNode(t, server.Config{DB: db})
 	ada, bob := n.login("ada"), n.login("bob")
 	if resp, body := n.do("GET", "/api/users/bob/messages", "", ada...); resp.StatusCode != 200 || !strings.Contains(string(body), "before the restart") {
 		t.Errorf("DM history after restart: %d %s", resp.StatusCode, body)

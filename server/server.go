@@ -25,7 +25,6 @@ import (
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/session"
-	"github.com/parley-chat/parley/store/sqlite"
 	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/sse"
 	"github.com/parley-chat/parley/transport/ws"
@@ -35,7 +34,14 @@ import (
 
 // Config is the server's configuration; zero fields take the defaults.
 type Config struct {
-	DBPath string // SQLite file; default ./parley.db
+	// DB is the store: a SQLite file (default ./parley.db) or a
+	// postgres:// URL, which a cluster's nodes share.
+	DB string
+	// Broker is a nats:// URL joining this node to a cluster; empty: the
+	// in-process broker of a single node.
+	Broker string
+	// Node names this node in logs, health and NATS; default host-pid.
+	Node string
 
 	MaxTextLen int             // characters per message; default 2000
 	FilterMode chat.FilterMode // default mask
@@ -80,7 +86,8 @@ const DefaultDBPath = "parley.db"
 
 // Server is a running Parley node.
 type Server struct {
-	store  parley.Store
+	store  NodeStore
+	node   string
 	hub    *hub.Hub
 	chat   *chat.Service
 	events *sse.Handler
@@ -96,12 +103,16 @@ type Server struct {
 	sockets  *ws.Handler       // WebSocket connections
 
 	retention *retentionLoop // nil: not running
+	cluster   *clusterLink   // nil: a single node
 }
 
 // New opens the store (applying migrations) and starts the node.
 func New(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.DBPath == "" {
-		cfg.DBPath = DefaultDBPath
+	if cfg.DB == "" {
+		cfg.DB = DefaultDBPath
+	}
+	if cfg.Node == "" {
+		cfg.Node = defaultNodeName()
 	}
 	if cfg.FilterMode == "" {
 		cfg.FilterMode = chat.FilterMask
@@ -112,11 +123,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	store, err := sqlite.Open(ctx, cfg.DBPath)
+	store, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, hub: hub.New(), log: cfg.Logger}
+	s := &Server{store: store, hub: hub.New(), log: cfg.Logger, node: cfg.Node}
 	// Every event reaches the hub through the watermark, which starts at
 	// the last ID committed before this start: caught-up polls need no
 	// store read (see poll.Watermark).
@@ -127,8 +138,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	watermark := poll.NewWatermark(mem.New(s.hub), lastID)
+	broker, err := s.joinCluster(ctx, cfg, watermark, lastID)
+	if err != nil {
+		s.hub.Close()
+		store.Close()
+		return nil, err
+	}
 	if cfg.Webhook != nil {
 		if s.hooks, err = webhook.New(*cfg.Webhook); err != nil {
+			s.cluster.close()
 			s.hub.Close()
 			store.Close()
 			return nil, fmt.Errorf("webhook: %w", err)
@@ -136,7 +154,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		go s.hooks.Run(context.WithoutCancel(ctx))
 	}
 	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
-	s.chat = chat.New(store, watermark, chat.Config{
+	s.chat = chat.New(store, broker, chat.Config{
 		Access:     checker,
 		Users:      store,
 		RoomAccess: store,
@@ -267,29 +285,48 @@ func (s *Server) Close() error {
 	}
 	s.retention.close() // a nil loop does nothing
 	s.chat.Close()
-	s.hooks.Close() // a nil sender does nothing
+	s.cluster.close() // a nil link does nothing
+	s.hooks.Close()   // a nil sender does nothing
 	s.hub.Close()
 	return s.store.Close()
 }
 
+// health answers /healthz: 200 when the node can store and deliver
+// messages, 503 with the failing dependency named when it cannot (a load
+// balancer takes it out of rotation; open streams stay up and the node
+// catches up when the dependency returns).
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	healthy := true
+	storeStatus := "ok"
 	if _, err := s.store.LastID(ctx); err != nil {
 		s.log.Warn("health check: store unavailable", "err", err)
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_ = json.NewEncoder(w).Encode(map[string]string{"status": "unavailable", "store": err.Error()})
-		return
+		storeStatus, healthy = "unavailable", false
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	brokerStatus, brokerOK := s.cluster.brokerHealth()
+	healthy = healthy && brokerOK
+	body := map[string]any{
 		"status":          "ok",
+		"node":            s.node,
+		"store":           storeStatus,
+		"broker":          brokerStatus,
 		"subscribers":     s.hub.Subscribers(),
 		"pollers":         s.poll.Waiting(),
 		"sessions":        s.sessions.Len(),
 		"goroutines":      runtime.NumGoroutine(),
 		"heap_live_bytes": heapLive(),
-	})
+	}
+	if s.cluster != nil {
+		body["delivered_id"] = s.cluster.seq.Delivered()
+	}
+	if !healthy {
+		body["status"] = "unavailable"
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // heapLive reads the heap in use after the last GC, without stopping the

@@ -91,13 +91,13 @@ func TestResumeGetsExactlyWhatWasMissed(t *testing.T) {
 
 func TestResumeAcrossRestart(t *testing.T) {
 	db := t.TempDir() + "/parley.db"
-	a := startNode(t, server.Config{DBPath: db})
+	a := startNode(t, server.Config{DB: db})
 	seen := a.post("lobby", "ada", "seen")
 	a.post("lobby", "ada", "unseen 1")
 	a.post("lobby", "ada", "unseen 2")
 	a.stop()
 
-	b := startNode(t, server.Config{DBPath: db})
+	b := startNode(t, server.Config{DB: db})
 	c := b.subscribe("rooms=lobby", strconv.FormatInt(seen.ID, 10))
 	if got, want := c.texts(2), []string{"unseen 1", "unseen 2"}; !slices.Equal(got, want) {
 		t.Fatalf("after restart got %q, want %q", got, want)

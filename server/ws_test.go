@@ -122,13 +122,13 @@ func TestWebSocketSendReachesEveryTransport(t *testing.T) {
 
 func TestWebSocketResumeAcrossRestart(t *testing.T) {
 	db := t.TempDir() + "/parley.db"
-	a := startNode(t, server.Config{DBPath: db})
+	a := startNode(t, server.Config{DB: db})
 	seen := a.post("lobby", "ada", "seen")
 	a.post("lobby", "ada", "unseen 1")
 	a.post("lobby", "ada", "unseen 2")
 	a.stop()
 
-	b := startNode(t, server.Config{DBPath: db})
+	b := startNode(t, server.Config{DB: db})
 	c := b.ws("rooms=lobby&cursor=" + strconv.FormatInt(seen.ID, 10))
 	for _, want := range []string{"unseen 1", "unseen 2"} {
 		if f := c.next(); f.Text != want {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -34,6 +35,7 @@ func RunUsers(t *testing.T, newStore func(t *testing.T) parley.UserStore) {
 		{"UserByNameIgnoresCase", testUserByNameIgnoresCase},
 		{"UserNotFound", testUserNotFound},
 		{"SetPassword", testSetPassword},
+		{"DeleteUserLoginSessions", testDeleteUserLoginSessions},
 		{"LoginSession", testLoginSession},
 		{"LoginSessionExpiry", testLoginSessionExpiry},
 		{"LoginSessionUnknownUser", testLoginSessionUnknownUser},
@@ -406,5 +408,40 @@ func testAPIKeyNotFound(t *testing.T, s parley.UserStore) {
 	for _, id := range []string{"abcde", "abcdef0", "ABCDEF", "", "%"} {
 		_, err := s.APIKeyByID(ctx(t), id)
 		wantCode(t, fmt.Sprintf("APIKeyByID(%q)", id), err, parley.ENotFound)
+	}
+}
+
+// testDeleteUserLoginSessions logs one user out everywhere ("parley user
+// passwd"), in any letter case, leaving other users' sessions, when the
+// store offers it.
+func testDeleteUserLoginSessions(t *testing.T, s parley.UserStore) {
+	d, ok := s.(interface {
+		DeleteUserLoginSessions(ctx context.Context, user string) (int64, error)
+	})
+	if !ok {
+		t.Skip("store does not offer DeleteUserLoginSessions")
+	}
+	createUser(t, s, "Ada", false)
+	createUser(t, s, "bob", false)
+	for _, ls := range []parley.LoginSession{
+		{TokenHash: tokenHash("a1"), User: "Ada", Created: fixedTime, Expires: fixedTime.Add(time.Hour)},
+		{TokenHash: tokenHash("a2"), User: "ada", Created: fixedTime, Expires: fixedTime.Add(time.Hour)},
+		{TokenHash: tokenHash("b"), User: "bob", Created: fixedTime, Expires: fixedTime.Add(time.Hour)},
+	} {
+		if err := s.CreateLoginSession(ctx(t), ls); err != nil {
+			t.Fatalf("CreateLoginSession(%s): %v", ls.User, err)
+		}
+	}
+	n, err := d.DeleteUserLoginSessions(ctx(t), "ADA")
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteUserLoginSessions(ADA) = %d, %v; want 2, nil", n, err)
+	}
+	now := fixedTime.Add(time.Minute)
+	for _, h := range []string{"a1", "a2"} {
+		_, err := s.LoginSessionByHash(ctx(t), tokenHash(h), now)
+		wantCode(t, "Ada's session after DeleteUserLoginSessions", err, parley.ENotFound)
+	}
+	if _, err := s.LoginSessionByHash(ctx(t), tokenHash("b"), now); err != nil {
+		t.Errorf("bob's session was ended too: %v", err)
 	}
 }

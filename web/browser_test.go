@@ -385,7 +385,7 @@ func postMessage(t *testing.T, base, room, name, text string) {
 // the same address so that pages can reconnect to it.
 type testServer struct {
 	t      *testing.T
-	cfg    server.Config // DBPath is set by start
+	cfg    server.Config // DB is set by start
 	dbPath string
 	addr   string // host:port, fixed after the first start
 	srv    *server.Server
@@ -413,7 +413,7 @@ func (s *testServer) URL() string { return "http://" + s.addr }
 func (s *testServer) start() {
 	s.t.Helper()
 	cfg := s.cfg
-	cfg.DBPath = s.dbPath
+	cfg.DB = s.dbPath
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		s.t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/parley-chat/parley/server"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // dbFlagSet returns a flag set for an administrative command on the
@@ -20,7 +19,7 @@ import (
 func dbFlagSet(name, usage string, stderr io.Writer) (*flag.FlagSet, *string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", server.DefaultDBPath, "SQLite database file (also PARLEY_DB)")
+	db := fs.String("db", server.DefaultDBPath, "SQLite database file or postgres:// URL (also PARLEY_DB)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", usage)
 		fs.PrintDefaults()
@@ -66,16 +65,16 @@ func wantArgs(fs *flag.FlagSet, args []string, names ...string) error {
 	return fmt.Errorf("%s: unexpected arguments %q", fs.Name(), args[len(names):])
 }
 
-// openStore opens the database at path. With mustExist, a missing file is
-// an error rather than a new empty database: a mistyped --db should not
-// answer "no such user".
-func openStore(ctx context.Context, path string, mustExist bool) (*sqlite.Store, error) {
-	if mustExist {
+// openStore opens the database at path (a SQLite file or a postgres://
+// URL). With mustExist, a missing file is an error rather than a new empty
+// database: a mistyped --db should not answer "no such user".
+func openStore(ctx context.Context, path string, mustExist bool) (server.NodeStore, error) {
+	if mustExist && !server.IsPostgres(path) {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("database %s does not exist: give its path with --db or PARLEY_DB", path)
 		} else if err != nil {
 			return nil, err
 		}
 	}
-	return sqlite.Open(ctx, path)
+	return server.OpenStore(ctx, path)
 }

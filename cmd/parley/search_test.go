@@ -186,7 +186,7 @@ func TestExportLocal(t *testing.T) {
 // it checks access with the token, which is never printed.
 func TestSearchAndExportRemote(t *testing.T) {
 	db := searchFixture(t)
-	srv, err := server.New(context.Background(), server.Config{DBPath: db})
+	srv, err := server.New(context.Background(), server.Config{DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 // a flag given on the command line wins.
 type serveFlags struct {
 	addr, db         string
+	broker, node     string
 	maxText          int
 	filter, wordList string
 	rateLimit        float64
@@ -52,7 +54,9 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address (host:port)")
-	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing)")
+	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
+	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
+	fs.StringVar(&f.node, "node", "", "this node's name in logs, /healthz and NATS (default: host-pid)")
 	fs.IntVar(&f.maxText, "max-text", chat.DefaultMaxTextLen, "longest message, in characters")
 	fs.StringVar(&f.filter, "filter", string(chat.FilterMask), "word filter: off, mask or reject")
 	fs.StringVar(&f.wordList, "word-list", "", "file of filtered words, one per line (default: a small built-in list)")
@@ -93,6 +97,19 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	return f, nil
 }
 
+// describeDB shows a database or broker address without its password, for
+// logs.
+func describeDB(addr string) string {
+	if !strings.Contains(addr, "://") {
+		return addr
+	}
+	u, err := url.Parse(addr)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
 // applyEnv sets each flag from its PARLEY_ variable, before the command
 // line is parsed so that flags override the environment.
 func applyEnv(fs *flag.FlagSet) error {
@@ -114,7 +131,9 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return server.Config{}, err
 	}
 	cfg := server.Config{
-		DBPath:     f.db,
+		DB:         f.db,
+		Broker:     f.broker,
+		Node:       f.node,
 		MaxTextLen: f.maxText,
 		FilterMode: mode,
 		RateLimit:  f.rateLimit,
@@ -213,7 +232,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	url := scheme + "://" + ln.Addr().String()
-	log.Info("parley is serving", "url", url, "db", f.db, "pid", strconv.Itoa(os.Getpid()))
+	log.Info("parley is serving", "url", url, "db", describeDB(f.db), "broker", describeDB(f.broker), "pid", strconv.Itoa(os.Getpid()))
 	fmt.Fprintf(stdout, "Parley is running: open %s/ in a browser (Ctrl-C stops it)\n", url)
 
 	if f.debugAddr != "" {

@@ -197,6 +197,20 @@ func (s *Store) DeleteLoginSession(ctx context.Context, tokenHash []byte) error 
 	return s.wrap("delete login session", err)
 }
 
+// DeleteUserLoginSessions ends every login session of the user (in any
+// letter case) and returns how many there were. It is not part of
+// parley.UserStore: "parley user passwd" uses it.
+func (s *Store) DeleteUserLoginSessions(ctx context.Context, user string) (int64, error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	tag, err := s.pool.Exec(ctx, `DELETE FROM login_sessions WHERE lower(user_name COLLATE "C") = `+nameKey, user)
+	if err != nil {
+		return 0, s.wrap("delete login sessions", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // CreateAPIKey stores a key. k.Created defaults to now. EConflict on a
 // duplicate ID (IDs compare exactly).
 func (s *Store) CreateAPIKey(ctx context.Context, k parley.APIKey) error {

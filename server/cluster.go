@@ -1,0 +1,76 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+
+	"github.com/parley-chat/parley"
+	natsbroker "github.com/parley-chat/parley/broker/nats"
+	"github.com/parley-chat/parley/broker/ordering"
+	"github.com/parley-chat/parley/transport/poll"
+)
+
+// clusterLink joins a node to the others: its commits go out over NATS,
+// and every node's events come back through the sequencer, which hands
+// them to the local hub (through the poll watermark) in ID order.
+type clusterLink struct {
+	broker *natsbroker.Broker
+	seq    *ordering.Sequencer
+}
+
+// joinCluster returns the broker the chat service publishes to: the
+// watermark over the local hub for a single node, or the NATS broker when
+// cfg.Broker is set.
+func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Watermark, lastID int64) (parley.Broker, error) {
+	if cfg.Broker == "" {
+		return local, nil
+	}
+	seq := ordering.New(ordering.Config{
+		Log: s.store,
+		Deliver: func(events []*parley.Event) {
+			// The watermark hands events to the hub, which never fails.
+			_ = local.Publish(context.Background(), events)
+		},
+		Start:  lastID,
+		Logger: cfg.Logger,
+	})
+	b, err := natsbroker.Connect(ctx, natsbroker.Config{
+		URL:       cfg.Broker,
+		Node:      cfg.Node,
+		Sequencer: seq,
+		Logger:    cfg.Logger.With("node", cfg.Node),
+	})
+	if err != nil {
+		seq.Close()
+		return nil, err
+	}
+	s.cluster = &clusterLink{broker: b, seq: seq}
+	return b, nil
+}
+
+func (c *clusterLink) close() {
+	if c == nil {
+		return
+	}
+	c.broker.Close()
+	c.seq.Close()
+}
+
+// brokerHealth describes the broker for /healthz; ok is false while a
+// cluster node is cut off from NATS.
+func (c *clusterLink) brokerHealth() (status string, ok bool) {
+	if c == nil {
+		return "in-process", true
+	}
+	return c.broker.Status(), c.broker.Connected()
+}
+
+func defaultNodeName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "parley"
+	}
+	return fmt.Sprintf("%s-%s", host, strconv.Itoa(os.Getpid()))
+}
