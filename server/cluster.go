@@ -38,6 +38,7 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 	})
 	b, err := natsbroker.Connect(ctx, natsbroker.Config{
 		URL:       cfg.Broker,
+		Subject:   cfg.Cluster,
 		Node:      cfg.Node,
 		Sequencer: seq,
 		Logger:    cfg.Logger.With("node", cfg.Node),

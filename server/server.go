@@ -40,6 +40,9 @@ type Config struct {
 	// Broker is a nats:// URL joining this node to a cluster; empty: the
 	// in-process broker of a single node.
 	Broker string
+	// Cluster names the cluster on the broker: nodes with the same name
+	// share messages (it prefixes their NATS subjects); default "parley".
+	Cluster string
 	// Node names this node in logs, health and NATS; default host-pid.
 	Node string
 

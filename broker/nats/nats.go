@@ -101,7 +101,7 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	b.conn = conn
 	b.sub, err = conn.Subscribe(b.subject, b.receive)
 	if err == nil {
-		err = conn.FlushWithContext(ctx) // the subscription is active
+		err = conn.FlushTimeout(10 * time.Second) // the subscription is active
 	}
 	if err != nil {
 		conn.Close()

@@ -29,6 +29,7 @@ import (
 type serveFlags struct {
 	addr, db         string
 	broker, node     string
+	cluster          string
 	maxText          int
 	filter, wordList string
 	rateLimit        float64
@@ -56,6 +57,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address (host:port)")
 	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
+	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.StringVar(&f.node, "node", "", "this node's name in logs, /healthz and NATS (default: host-pid)")
 	fs.IntVar(&f.maxText, "max-text", chat.DefaultMaxTextLen, "longest message, in characters")
 	fs.StringVar(&f.filter, "filter", string(chat.FilterMask), "word filter: off, mask or reject")
@@ -134,6 +136,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		DB:         f.db,
 		Broker:     f.broker,
 		Node:       f.node,
+		Cluster:    f.cluster,
 		MaxTextLen: f.maxText,
 		FilterMode: mode,
 		RateLimit:  f.rateLimit,

@@ -1,0 +1,174 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/servicetest"
+	"github.com/parley-chat/parley/server"
+)
+
+// startCluster starts n nodes sharing a fresh PostgreSQL database and a
+// NATS subject of their own, on the NATS server at natsURL.
+func startCluster(t *testing.T, n int, natsURL string) []*node {
+	t.Helper()
+	db := servicetest.PostgresDB(t)
+	cluster := servicetest.Subject()
+	nodes := make([]*node, n)
+	for i := range nodes {
+		nodes[i] = startNode(t, server.Config{
+			DB:      db,
+			Broker:  natsURL,
+			Cluster: cluster,
+			Node:    fmt.Sprintf("node%c", 'A'+i),
+		})
+	}
+	return nodes
+}
+
+// Concurrent posters on three nodes; every subscriber on every node sees
+// the store's order, with no gaps and no duplicates (DESIGN invariant 2).
+func TestClusterOrderingAcrossNodes(t *testing.T) {
+	nodes := startCluster(t, 3, servicetest.NATS(t))
+	createRoom(t, nodes[0], "b")
+	var subs []*sseClient
+	for _, n := range nodes {
+		subs = append(subs, n.subscribe("rooms=lobby,b", ""), n.subscribe("rooms=b,lobby", ""))
+	}
+	const perNode, postersPerNode = 40, 2
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		for p := range postersPerNode {
+			wg.Go(func() {
+				room := []string{"lobby", "b"}[p%2]
+				for k := range perNode / postersPerNode {
+					n.post(room, fmt.Sprintf("n%dp%d", i, p), strconv.Itoa(k))
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	storeOrder := historyIDs(t, nodes[1], "lobby", "b")
+	if len(storeOrder) != len(nodes)*perNode {
+		t.Fatalf("store holds %d messages, want %d", len(storeOrder), len(nodes)*perNode)
+	}
+	for i, c := range subs {
+		var got []int64
+		for range storeOrder {
+			got = append(got, c.next(10*time.Second).id)
+		}
+		if !slices.Equal(got, storeOrder) {
+			t.Errorf("subscriber %d (node %c) order differs from the store's:\n got %v\nwant %v", i, 'A'+i/2, got, storeOrder)
+		}
+	}
+}
+
+// Disconnect from node A, post through node B, reconnect to node C with
+// Last-Event-ID: exactly the missed messages, then live ones from any
+// node. A long-poll on C with the same cursor gets the same.
+func TestClusterResumeOnAnyNode(t *testing.T) {
+	nodes := startCluster(t, 3, servicetest.NATS(t))
+	a, b, c := nodes[0], nodes[1], nodes[2]
+
+	sa := a.subscribe("rooms=lobby", "")
+	seen := b.post("lobby", "ada", "seen on A")
+	if ev := sa.next(5 * time.Second); ev.id != seen.ID {
+		t.Fatalf("A got id %d, want %d", ev.id, seen.ID)
+	}
+	sa.close()
+
+	var missed []int64
+	for i := range 5 {
+		missed = append(missed, b.post("lobby", "bob", fmt.Sprintf("missed %d", i)).ID)
+	}
+	sc := c.subscribe("rooms=lobby", itoa(seen.ID))
+	var got []int64
+	for range missed {
+		got = append(got, sc.next(5*time.Second).id)
+	}
+	if !slices.Equal(got, missed) {
+		t.Fatalf("resume on C got %v, want %v", got, missed)
+	}
+	live := a.post("lobby", "ada", "live from A")
+	if ev := sc.next(5 * time.Second); ev.id != live.ID {
+		t.Fatalf("after resume C got id %d, want the live message %d (a duplicate or gap)", ev.id, live.ID)
+	}
+
+	// Long-polling resumes the same way, and a held poll on C is woken
+	// by a post on A.
+	p := c.poll(fmt.Sprintf("rooms=lobby&cursor=%d", seen.ID))
+	if want := append(slices.Clone(missed), live.ID); !slices.Equal(p.ids(), want) {
+		t.Fatalf("poll on C from %d got %v, want %v", seen.ID, p.ids(), want)
+	}
+	held := c.pollAsync(fmt.Sprintf("rooms=lobby&cursor=%d&timeout=30&session=%s", p.Cursor, p.Session))
+	c.awaitPollers(1)
+	next := a.post("lobby", "ada", "wakes the poll on C")
+	if got := result(t, held).ids(); !slices.Equal(got, []int64{next.ID}) {
+		t.Fatalf("held poll on C got %v, want [%d]", got, next.ID)
+	}
+}
+
+// health reads /healthz.
+func health(t *testing.T, n *node) (int, map[string]any) {
+	t.Helper()
+	status, body := n.get("/healthz")
+	var h map[string]any
+	if err := json.Unmarshal(body, &h); err != nil {
+		t.Fatalf("/healthz body %q: %v", body, err)
+	}
+	return status, h
+}
+
+// A node cut off from NATS reports unhealthy, keeps delivering (its own
+// posts at once, the others' from the store), and catches up when NATS
+// returns.
+func TestClusterSurvivesLosingNATS(t *testing.T) {
+	nats := servicetest.PrivateNATS(t)
+	nodes := startCluster(t, 2, nats.URL())
+	a, b := nodes[0], nodes[1]
+	sa, sb := a.subscribe("rooms=lobby", ""), b.subscribe("rooms=lobby", "")
+	for _, n := range nodes {
+		if status, h := health(t, n); status != http.StatusOK || h["broker"] != "CONNECTED" || h["store"] != "ok" {
+			t.Fatalf("healthy node: /healthz %d %v", status, h)
+		}
+	}
+
+	nats.Stop()
+	for _, n := range nodes {
+		waitFor(t, "/healthz to report the lost broker", func() bool {
+			status, _ := health(t, n)
+			return status == http.StatusServiceUnavailable
+		})
+		if _, h := health(t, n); h["status"] != "unavailable" || h["broker"] == "CONNECTED" {
+			t.Errorf("node cut off from NATS: /healthz %v", h)
+		}
+	}
+	during := a.post("lobby", "ada", "while NATS is down")
+	if ev := sa.next(5 * time.Second); ev.id != during.ID {
+		t.Fatalf("A's own subscriber got %d, want %d", ev.id, during.ID)
+	}
+	if ev := sb.next(5 * time.Second); ev.id != during.ID {
+		t.Fatalf("B's subscriber got %d, want %d (read from the store during the outage)", ev.id, during.ID)
+	}
+
+	nats.Start()
+	for _, n := range nodes {
+		waitFor(t, "/healthz to recover", func() bool {
+			status, _ := health(t, n)
+			return status == http.StatusOK
+		})
+	}
+	after := b.post("lobby", "bob", "after NATS returned")
+	for name, s := range map[string]*sseClient{"A": sa, "B": sb} {
+		if ev := s.next(5 * time.Second); ev.id != after.ID {
+			t.Fatalf("%s's subscriber got %d, want %d", name, ev.id, after.ID)
+		}
+	}
+}
