@@ -151,3 +151,19 @@ func (t *Tracker) leave(changes []Change, room string, p Person) []Change {
 	}
 	return append(changes, Change{Room: room, Person: p, Joined: false})
 }
+
+// Snapshot returns who is present in each room, for other nodes of a
+// cluster.
+func (t *Tracker) Snapshot() map[string][]Person {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string][]Person, len(t.rooms))
+	for room, people := range t.rooms {
+		list := make([]Person, 0, len(people))
+		for _, c := range people {
+			list = append(list, c.person)
+		}
+		out[room] = list
+	}
+	return out
+}

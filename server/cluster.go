@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/parley-chat/parley"
 	natsbroker "github.com/parley-chat/parley/broker/nats"
 	"github.com/parley-chat/parley/broker/ordering"
+	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/transport/poll"
 )
 
@@ -16,8 +18,41 @@ import (
 // and every node's events come back through the sequencer, which hands
 // them to the local hub (through the poll watermark) in ID order.
 type clusterLink struct {
-	broker *natsbroker.Broker
-	seq    *ordering.Sequencer
+	broker   *natsbroker.Broker
+	seq      *ordering.Sequencer
+	presence *natsbroker.PresenceShare // nil until shared
+}
+
+// DefaultPresenceLease is how soon a dead node's people lapse on the
+// other nodes of a cluster.
+const DefaultPresenceLease = 15 * time.Second
+
+// shareClusterPresence makes presence cluster-wide: this node announces
+// its people every fifth of the lease (and at once on a change), and a
+// node silent for three announcements has died; its people lapse, so a
+// death is noticed within the lease.
+func (s *Server) shareClusterPresence(cfg Config) error {
+	if s.cluster == nil {
+		return nil
+	}
+	lease := cfg.PresenceLease
+	if lease <= 0 {
+		lease = DefaultPresenceLease
+	}
+	interval := lease / 5
+	s.presence.remote = presence.NewRemote(cfg.Node, 3*interval)
+	share, err := s.cluster.broker.SharePresence(natsbroker.PresenceConfig{
+		Snapshot: s.presence.tracker.Snapshot,
+		Remote:   s.presence.remote,
+		Interval: interval,
+		Tick:     s.presence.expire,
+	})
+	if err != nil {
+		return fmt.Errorf("sharing presence over NATS: %w", err)
+	}
+	s.cluster.presence = share
+	s.presence.announce = share.Announce
+	return nil
 }
 
 // joinCluster returns the broker the chat service publishes to: the
@@ -55,6 +90,9 @@ func (c *clusterLink) close() {
 	if c == nil {
 		return
 	}
+	if c.presence != nil {
+		c.presence.Close()
+	}
 	c.broker.Close()
 	c.seq.Close()
 }
@@ -74,4 +112,13 @@ func defaultNodeName() string {
 		host = "parley"
 	}
 	return fmt.Sprintf("%s-%s", host, strconv.Itoa(os.Getpid()))
+}
+
+// RemoteMembers lists the people present in room on the other nodes of the
+// cluster, as this node last heard; nil on a single node.
+func (s *Server) RemoteMembers(room string) []presence.Person {
+	if s.presence.remote == nil {
+		return nil
+	}
+	return s.presence.remote.Members(room)
 }

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/internal/servicetest"
+	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/server"
 )
 
@@ -169,6 +171,72 @@ func TestClusterSurvivesLosingNATS(t *testing.T) {
 	for name, s := range map[string]*sseClient{"A": sa, "B": sb} {
 		if ev := s.next(5 * time.Second); ev.id != after.ID {
 			t.Fatalf("%s's subscriber got %d, want %d", name, ev.id, after.ID)
+		}
+	}
+}
+
+func memberNames(people []presence.Person) []string {
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = p.Name
+	}
+	return out
+}
+
+// nextNotice reads c until a join or leave notice.
+func nextNotice(t *testing.T, c *sseClient) parley.Message {
+	t.Helper()
+	for {
+		m := c.next(10 * time.Second).message(t)
+		if m.Kind == parley.KindJoin || m.Kind == parley.KindLeave {
+			return m
+		}
+	}
+}
+
+// The member list is the union over the nodes, and a person is one member
+// of the cluster: their second session on another node neither joins nor,
+// when it ends, leaves.
+func TestClusterPresenceIsOneUnion(t *testing.T) {
+	nodes := startCluster(t, 2, servicetest.NATS(t))
+	a, b := nodes[0], nodes[1]
+	watch := a.subscribe("rooms=lobby", "")
+	remoteHas := func(n *node, want ...string) func() bool {
+		return func() bool { return slices.Equal(memberNames(n.srv.RemoteMembers("lobby")), want) }
+	}
+
+	adaB := b.subscribe("rooms=lobby&name=ada", "")
+	if m := nextNotice(t, watch); m.Kind != parley.KindJoin || m.From != "ada" {
+		t.Fatalf("notice %+v, want ada's join", m)
+	}
+	waitFor(t, "A to hear that ada is on B", remoteHas(a, "ada"))
+	adaA := a.subscribe("rooms=lobby&name=ada", "")
+	a.subscribe("rooms=lobby&name=bob", "")
+	if m := nextNotice(t, watch); m.Kind != parley.KindJoin || m.From != "bob" {
+		t.Fatalf("notice %+v, want bob's join (ada's second session must not join again)", m)
+	}
+	waitFor(t, "B to hear that ada and bob are on A", remoteHas(b, "ada", "bob"))
+	for name, n := range map[string]*node{"A": a, "B": b} {
+		_, body := n.get("/api/rooms/lobby/members")
+		if want := `{"members":[{"name":"ada","guest":true},{"name":"bob","guest":true}]}` + "\n"; string(body) != want {
+			t.Errorf("members on %s = %s, want %s", name, body, want)
+		}
+	}
+
+	adaB.close()
+	waitFor(t, "A to hear that ada left B", remoteHas(a))
+	adaA.close()
+	if m := nextNotice(t, watch); m.Kind != parley.KindLeave || m.From != "ada" {
+		t.Fatalf("notice %+v, want ada's leave once her last session ended", m)
+	}
+	marker := a.post("lobby", "cy", "marker")
+	for {
+		m := watch.next(10 * time.Second).message(t)
+		if m.ID == marker.ID {
+			break
+		}
+		if m.Kind == parley.KindJoin || m.Kind == parley.KindLeave {
+			t.Fatalf("extra notice %+v: ada left once", m)
 		}
 	}
 }

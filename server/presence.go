@@ -25,6 +25,36 @@ type presenceHub struct {
 	next    atomic.Uint64
 	// onChange, if set, is told of every join and leave (webhooks).
 	onChange func(presence.Change, time.Time)
+
+	// In a cluster: the other nodes' presence, and announce, which tells
+	// them of a change here. Both nil on a single node.
+	remote   *presence.Remote
+	announce func()
+}
+
+// Members lists the people present in room on any node of the cluster.
+func (p *presenceHub) Members(room string) []presence.Person {
+	people := p.tracker.Members(room)
+	if p.remote != nil {
+		people = presence.SortUnique(append(people, p.remote.Members(room)...))
+	}
+	return people
+}
+
+// expire lets the people of nodes that stopped announcing lapse. Each
+// leave is recorded by one node of the cluster (see presence.Remote.Expire).
+func (p *presenceHub) expire() {
+	leaves, recorder := p.remote.Expire(time.Now())
+	if !recorder {
+		return
+	}
+	var record []presence.Change
+	for _, c := range leaves {
+		if !p.tracker.Present(c.Room, c.Person.Name) {
+			record = append(record, c)
+		}
+	}
+	p.notify(record)
 }
 
 var _ stream.Presence = (*presenceHub)(nil)
@@ -65,8 +95,18 @@ func (s *presenceSession) Leave() {
 
 // notify records each change as a notice. A failure costs a notice, not
 // the presence itself, so it is logged and not returned.
+//
+// In a cluster, a change here that leaves the person's presence on the
+// whole cluster as it was (they are also present on another node) is not
+// recorded; every change is announced to the other nodes.
 func (p *presenceHub) notify(changes []presence.Change) {
+	if len(changes) > 0 && p.announce != nil {
+		p.announce()
+	}
 	for _, c := range changes {
+		if p.remote != nil && p.remote.Present(c.Room, c.Person.Name) {
+			continue
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := p.chat.Presence(ctx, c.Room, c.Person.Name, c.Joined)
 		cancel()

@@ -44,7 +44,11 @@ type Config struct {
 	// share messages (it prefixes their NATS subjects); default "parley".
 	Cluster string
 	// Node names this node in logs, health and NATS; default host-pid.
+	// Names must differ between the nodes of a cluster.
 	Node string
+	// PresenceLease is how soon the people of a cluster node that died
+	// lapse on the others; default DefaultPresenceLease.
+	PresenceLease time.Duration
 
 	MaxTextLen int             // characters per message; default 2000
 	FilterMode chat.FilterMode // default mask
@@ -169,6 +173,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:     cfg.Logger,
 	})
 	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook}
+	if err := s.shareClusterPresence(cfg); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
 		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
@@ -237,7 +245,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Resolver:     resolver,
 			Limiter:      auth.NewLoginLimiter(auth.LimiterConfig{}),
 			Registration: cfg.Registration,
-			Members:      s.presence.tracker.Members,
+			Members:      s.presence.Members,
 		},
 	})
 	if err != nil {
