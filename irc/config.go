@@ -1,0 +1,130 @@
+package irc
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/presence"
+	"github.com/parley-chat/parley/stream"
+)
+
+// Defaults for Config.
+const (
+	DefaultServerName      = "parley"
+	DefaultNetwork         = "Parley"
+	DefaultPingInterval    = 60 * time.Second
+	DefaultPingTimeout     = 60 * time.Second
+	DefaultRegisterTimeout = 60 * time.Second
+	DefaultWriteTimeout    = 15 * time.Second
+	DefaultSendQ           = 512 << 10 // bytes waiting for a slow client
+	DefaultFloodRate       = 5         // lines per second
+	DefaultFloodBurst      = 20        // lines at once
+	DefaultHistory         = 50        // lines played back on JOIN
+	DefaultMaxConns        = 10000
+	closeTimeout           = 3 * time.Second
+)
+
+// Config configures a Server. Zero fields take the defaults.
+type Config struct {
+	ServerName string // the server's name in replies; default "parley"
+	Network    string // NETWORK in RPL_ISUPPORT; default "Parley"
+
+	Hub      *hub.Hub
+	Store    parley.Store
+	Chat     Chat
+	Users    parley.UserStore // WHOIS looks accounts up here
+	Presence stream.Presence  // nil: IRC users are not present anywhere
+	// Members returns who is present in a room (NAMES, WHO, LIST).
+	Members func(room string) []presence.Person
+
+	// Login checks an account's password (PASS and SASL PLAIN); client
+	// is the rate-limit key (the client's address). It returns a
+	// registered identity, EUnauthorized for a wrong name or password,
+	// or ERateLimited.
+	Login func(ctx context.Context, name, password, client string) (parley.Identity, error)
+	// Guest returns the identity of an unauthenticated client under the
+	// nick name, by the server's guest policy: EUnauthorized when guests
+	// are refused, EConflict when the name is a registered user's.
+	Guest func(ctx context.Context, name string) (parley.Identity, error)
+
+	// PingInterval: a client silent this long is sent a PING; one silent
+	// PingTimeout longer is disconnected ("Ping timeout").
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	// RegisterTimeout: a connection must register within it.
+	RegisterTimeout time.Duration
+	// WriteTimeout bounds one write to a client.
+	WriteTimeout time.Duration
+	// SendQ bounds the bytes queued for one client; a client that falls
+	// further behind is disconnected.
+	SendQ int
+	// FloodRate and FloodBurst are the token bucket of client lines: a
+	// client that sends more than FloodBurst lines beyond the rate is
+	// disconnected ("Excess Flood").
+	FloodRate  float64
+	FloodBurst int
+	// History is how many recent messages JOIN plays back; negative: none.
+	History  int
+	MaxConns int
+
+	Logger *slog.Logger
+}
+
+// Chat is what the gateway needs from the chat service (chat.Service).
+type Chat interface {
+	stream.RoomChecker
+	PostAs(ctx context.Context, id parley.Identity, client, room, text string) (parley.Message, error)
+	Direct(ctx context.Context, id parley.Identity, client, to, text string) (parley.Message, error)
+	SetTopic(ctx context.Context, id parley.Identity, room, topic string) error
+	Join(ctx context.Context, id parley.Identity, room string) error
+	ReadableRooms(ctx context.Context, id parley.Identity) ([]chat.RoomInfo, error)
+}
+
+func (c *Config) defaults() {
+	if c.ServerName == "" {
+		c.ServerName = DefaultServerName
+	}
+	if c.Network == "" {
+		c.Network = DefaultNetwork
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = DefaultPingTimeout
+	}
+	if c.RegisterTimeout <= 0 {
+		c.RegisterTimeout = DefaultRegisterTimeout
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.SendQ <= 0 {
+		c.SendQ = DefaultSendQ
+	}
+	if c.FloodRate <= 0 {
+		c.FloodRate = DefaultFloodRate
+	}
+	if c.FloodBurst <= 0 {
+		c.FloodBurst = DefaultFloodBurst
+	}
+	if c.History == 0 {
+		c.History = DefaultHistory
+	}
+	if c.History > chat.MaxHistory {
+		c.History = chat.MaxHistory
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Members == nil {
+		c.Members = func(string) []presence.Person { return nil }
+	}
+}

@@ -1,0 +1,264 @@
+package irc
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/irc/ircmsg"
+)
+
+// maxBuffered bounds the events a joining channel holds while its history
+// is read; a client whose channel overflows it is disconnected.
+const maxBuffered = 1024
+
+// sink is the hub subscriber of one joined channel (or of the user's
+// direct messages). While the channel is joining it buffers; after that
+// it hands each event newer than the history to the connection. Deliver
+// never blocks.
+type sink struct {
+	c   *conn
+	sub *hub.Subscription
+
+	mu        sync.Mutex
+	buffering bool
+	buf       []*parley.Event
+	floor     int64 // events at or below it were played back already
+}
+
+// subscribe subscribes a new sink to topic; a buffering sink holds events
+// until release.
+func (c *conn) subscribe(topic string, buffering bool) *sink {
+	sk := &sink{c: c, buffering: buffering}
+	sk.sub = c.s.cfg.Hub.Subscribe(sk, []string{topic})
+	return sk
+}
+
+// Deliver implements hub.Subscriber.
+func (s *sink) Deliver(ev *parley.Event) {
+	s.mu.Lock()
+	if s.buffering {
+		if len(s.buf) >= maxBuffered {
+			s.mu.Unlock()
+			s.c.kill()
+			return
+		}
+		s.buf = append(s.buf, ev)
+		s.mu.Unlock()
+		return
+	}
+	skip := ev.ID() <= s.floor
+	s.mu.Unlock()
+	if !skip {
+		s.c.deliver(ev)
+	}
+}
+
+// release sends the buffered events newer than floor and goes live.
+func (s *sink) release(floor int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ev := range s.buf {
+		if ev.ID() > floor {
+			s.c.deliver(ev)
+		}
+	}
+	s.buf, s.buffering, s.floor = nil, false, floor
+}
+
+// deliver sends a live event to the client, unless it is the client's own
+// join or leave (JOIN and PART answer those at once) or, without
+// echo-message, a line this connection posted itself.
+func (c *conn) deliver(ev *parley.Event) {
+	m := &ev.Message
+	switch m.Kind {
+	case parley.KindJoin, parley.KindLeave:
+		if strings.EqualFold(m.From, c.nick) {
+			return
+		}
+	case parley.KindMessage:
+		if c.caps.Load()&capEcho == 0 && strings.EqualFold(m.From, c.nick) && c.ownLine(ev) {
+			return
+		}
+	}
+	c.push(c.s.lines(ev, c.variant()))
+}
+
+// ownLine reports whether ev is (or, while a post is in progress, may be)
+// this connection's own post, holding it in the second case.
+func (c *conn) ownLine(ev *parley.Event) bool {
+	c.ownMu.Lock()
+	defer c.ownMu.Unlock()
+	if c.posting && len(c.held) < 16 {
+		c.held = append(c.held, ev)
+		return true
+	}
+	for _, id := range c.own {
+		if id == ev.ID() {
+			return true
+		}
+	}
+	return false
+}
+
+// post runs one post and keeps its result off the client's stream
+// (without echo-message): the hub may deliver the message before post
+// returns, so lines from the user meanwhile are held until its ID is
+// known, then the others are sent.
+func (c *conn) post(f func() (parley.Message, error)) error {
+	c.ownMu.Lock()
+	c.posting = true
+	c.ownMu.Unlock()
+	m, err := f()
+	c.ownMu.Lock()
+	c.posting = false
+	if err == nil {
+		c.own[c.ownNext%len(c.own)] = m.ID
+		c.ownNext++
+	}
+	held := c.held
+	c.held = nil
+	c.ownMu.Unlock()
+	for _, ev := range held {
+		if err != nil || ev.ID() != m.ID {
+			c.push(c.s.lines(ev, c.variant()))
+		}
+	}
+	return err
+}
+
+// variant is which tags a client gets on messages.
+type variant uint8
+
+const (
+	tagTime  variant = 1 << iota // server-time
+	tagMsgID                     // msgid (message-tags)
+	variants = 4
+)
+
+func (c *conn) variant() variant {
+	caps := c.caps.Load()
+	var v variant
+	if caps&capServerTime != 0 {
+		v |= tagTime
+	}
+	if caps&capMessageTags != 0 {
+		v |= tagMsgID
+	}
+	return v
+}
+
+// lineCache holds the lines of recent live events, per tag variant: the
+// hub delivers an event to all of a partition's subscribers in a row, so a
+// small cache indexed by ID means each event is encoded about once per
+// variant (encode once, write many).
+type lineCache struct {
+	slots [64]atomic.Pointer[cachedLines]
+}
+
+type cachedLines struct {
+	ev   *parley.Event
+	once [variants]sync.Once
+	b    [variants][]byte
+}
+
+// lines returns ev's IRC lines, CRLF-terminated, for variant v. The slice
+// must not be modified.
+func (s *Server) lines(ev *parley.Event, v variant) []byte {
+	slot := &s.cache.slots[uint64(ev.ID())%uint64(len(s.cache.slots))]
+	cl := slot.Load()
+	if cl == nil || cl.ev != ev {
+		cl = &cachedLines{ev: ev}
+		slot.Store(cl)
+	}
+	cl.once[v].Do(func() { cl.b[v] = s.render(&ev.Message, v, false) })
+	return cl.b[v]
+}
+
+// source is the prefix of a Parley user.
+func (s *Server) source(nick string) string { return nick + "!" + nick + "@" + s.cfg.ServerName }
+
+// channel returns the IRC channel of a room.
+func channel(room string) string { return "#" + room }
+
+// peer returns the other user of a direct conversation.
+func peer(room, from string) string {
+	a, b, _ := strings.Cut(strings.TrimPrefix(room, "@"), ",")
+	if strings.EqualFold(a, from) {
+		return b
+	}
+	return a
+}
+
+// actionPrefix marks a Parley line that IRC shows as a CTCP ACTION (/me).
+const actionPrefix = "/me "
+
+// render encodes a message as IRC lines (see docs/IRC.md for the
+// mapping). playback renders history: topic changes stay notices there,
+// so that old topics do not replace the current one.
+func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
+	src := s.source(m.From)
+	target := channel(m.Room)
+	if strings.HasPrefix(m.Room, "@") {
+		target = peer(m.Room, m.From)
+	}
+	var msgs []ircmsg.Message
+	switch m.Kind {
+	case parley.KindMessage:
+		msgs = split(src, "PRIVMSG", target, m.Text)
+		if msgs == nil { // a name IRC cannot carry: from the server
+			msgs = split(s.cfg.ServerName, "PRIVMSG", target, "<"+m.From+"> "+m.Text)
+		}
+	case parley.KindNotice:
+		prefix := m.From + " set the topic: "
+		if !playback && strings.HasPrefix(m.Text, prefix) && !strings.HasPrefix(m.Room, "@") {
+			msgs = []ircmsg.Message{{Source: src, Command: "TOPIC", Params: []string{target, strings.TrimPrefix(m.Text, prefix)}}}
+		} else {
+			msgs, _ = ircmsg.SplitMessage(s.cfg.ServerName, "NOTICE", target, m.Text)
+		}
+	case parley.KindJoin:
+		msgs = []ircmsg.Message{{Source: src, Command: "JOIN", Params: []string{target}}}
+	case parley.KindLeave:
+		msgs = []ircmsg.Message{{Source: src, Command: "PART", Params: []string{target, "left"}}}
+	default: // delete: IRC has no standard way to take a line back
+		return nil
+	}
+	var b []byte
+	for i, msg := range msgs {
+		if v&tagMsgID != 0 && i == 0 {
+			msg.SetTag("msgid", strconv.FormatInt(m.ID, 10))
+		}
+		if v&tagTime != 0 && !m.Time.IsZero() {
+			msg.SetTag(ircmsg.TimeTag, ircmsg.FormatTime(m.Time))
+		}
+		b = append(msg.Append(b), '\r', '\n')
+	}
+	return b
+}
+
+// split builds PRIVMSG lines for text, turning "/me ..." into CTCP
+// ACTIONs; nil when source or target cannot be sent.
+func split(source, command, target, text string) []ircmsg.Message {
+	action := strings.HasPrefix(text, actionPrefix)
+	if !action {
+		msgs, err := ircmsg.SplitMessage(source, command, target, text)
+		if err != nil {
+			return nil
+		}
+		return msgs
+	}
+	// Measure with a target longer by the 9 bytes that "\x01ACTION " and
+	// "\x01" add, so that every wrapped line still fits.
+	msgs, err := ircmsg.SplitMessage(source, command, target+"123456789", strings.TrimPrefix(text, actionPrefix))
+	if err != nil {
+		return nil
+	}
+	for i := range msgs {
+		msgs[i].Params[0] = target
+		msgs[i].Params[1] = "\x01ACTION " + msgs[i].Params[1] + "\x01"
+	}
+	return msgs
+}
