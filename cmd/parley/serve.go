@@ -30,6 +30,7 @@ type serveFlags struct {
 	addr, db         string
 	broker, node     string
 	cluster          string
+	presenceLease    time.Duration
 	maxText          int
 	filter, wordList string
 	rateLimit        float64
@@ -58,6 +59,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
+	fs.DurationVar(&f.presenceLease, "presence-lease", server.DefaultPresenceLease, "in a cluster: how soon the people of a node that died lapse on the others")
 	fs.StringVar(&f.node, "node", "", "this node's name in logs, /healthz and NATS (default: host-pid)")
 	fs.IntVar(&f.maxText, "max-text", chat.DefaultMaxTextLen, "longest message, in characters")
 	fs.StringVar(&f.filter, "filter", string(chat.FilterMask), "word filter: off, mask or reject")
@@ -144,6 +146,8 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		Heartbeat:  f.heartbeat,
 		Retry:      f.retry,
 		Logger:     log,
+
+		PresenceLease:     f.presenceLease,
 
 		RetentionInterval: f.retention,
 	}
