@@ -147,7 +147,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		Retry:      f.retry,
 		Logger:     log,
 
-		PresenceLease:     f.presenceLease,
+		PresenceLease: f.presenceLease,
 
 		RetentionInterval: f.retention,
 	}
