@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -238,5 +239,54 @@ func TestClusterPresenceIsOneUnion(t *testing.T) {
 		if m.Kind == parley.KindJoin || m.Kind == parley.KindLeave {
 			t.Fatalf("extra notice %+v: ada left once", m)
 		}
+	}
+}
+
+// A node that loses PostgreSQL reports unhealthy and refuses posts with
+// 503, but its open streams keep delivering what other nodes post. Cut
+// off from NATS as well, it misses what others post; once both return,
+// its subscribers get exactly that, in order, from the store.
+func TestClusterSurvivesLosingPostgres(t *testing.T) {
+	natsURL := servicetest.NATS(t)
+	db := servicetest.PostgresDB(t)
+	pgProxy := servicetest.StartProxy(t, servicetest.PostgresAddr(t, db))
+	natsProxy := servicetest.StartProxy(t, strings.TrimPrefix(natsURL, "nats://"))
+	cluster := servicetest.Subject()
+	a := startNode(t, server.Config{DB: servicetest.ThroughProxy(t, db, pgProxy.Addr()), Broker: "nats://" + natsProxy.Addr(), Cluster: cluster, Node: "a"})
+	b := startNode(t, server.Config{DB: db, Broker: natsURL, Cluster: cluster, Node: "b"})
+	sa := a.subscribe("rooms=lobby", "")
+
+	pgProxy.Cut()
+	waitFor(t, "A's /healthz to report the lost store", func() bool {
+		status, h := health(t, a)
+		return status == http.StatusServiceUnavailable && h["store"] == "unavailable"
+	})
+	if status, body := a.postRaw("lobby", "application/json", `{"text":"refused","name":"ada"}`); status != http.StatusServiceUnavailable || apiErrorCode(body) != "unavailable" {
+		t.Errorf("post on A without its store: %d %s, want 503 unavailable", status, body)
+	}
+	viaNATS := b.post("lobby", "bob", "reaches A over NATS")
+	if ev := sa.next(5 * time.Second); ev.id != viaNATS.ID {
+		t.Fatalf("A's subscriber got %d, want %d", ev.id, viaNATS.ID)
+	}
+
+	natsProxy.Cut()
+	var missed []int64
+	for i := range 3 {
+		missed = append(missed, b.post("lobby", "bob", fmt.Sprintf("while A is cut off %d", i)).ID)
+	}
+	pgProxy.Restore()
+	natsProxy.Restore()
+	waitFor(t, "A's /healthz to recover", func() bool {
+		status, _ := health(t, a)
+		return status == http.StatusOK
+	})
+	live := a.post("lobby", "ada", "A is back")
+	want := append(missed, live.ID)
+	var got []int64
+	for range want {
+		got = append(got, sa.next(10*time.Second).id)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("A's subscriber after the outage got %v, want %v", got, want)
 	}
 }

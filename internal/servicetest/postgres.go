@@ -93,3 +93,25 @@ func WithDatabase(t testing.TB, dsn, name string) string {
 	// key=value form: a later key overrides an earlier one.
 	return dsn + " dbname=" + name
 }
+
+// ThroughProxy returns dsn with its host and port replaced by addr
+// (host:port), for a Proxy in front of the server.
+func ThroughProxy(t testing.TB, dsn, addr string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Skipf("cannot put a proxy in front of %s: use a postgres:// URL in PARLEY_TEST_POSTGRES", Describe(dsn))
+	}
+	u.Host = addr
+	return u.String()
+}
+
+// PostgresAddr returns the host:port of the server dsn names.
+func PostgresAddr(t testing.TB, dsn string) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", Describe(dsn), err)
+	}
+	return net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+}
