@@ -94,6 +94,18 @@ func (r *Remote) Nodes() []string {
 	return names
 }
 
+// Touch marks every known node as heard from at now. A node that was cut
+// off from the others itself calls it instead of Expire: it heard no one,
+// which says nothing about them, and they get a full timeout to be heard
+// again after it reconnects.
+func (r *Remote) Touch(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.nodes {
+		n.seen = now
+	}
+}
+
 // Expire drops the nodes not heard from within the timeout before now.
 // It returns the leaves that causes: people present on a dropped node and
 // on no remaining other node (the caller checks its own node), and

@@ -69,3 +69,15 @@ func TestRemoteExpireReportsLeavesOnce(t *testing.T) {
 		t.Error("alone, node b must record the leaves")
 	}
 }
+
+func TestRemoteTouchKeepsNodesThroughOwnOutage(t *testing.T) {
+	r := NewRemote("a", time.Second)
+	r.Update(Snapshot{Node: "b", Rooms: map[string][]Person{"lobby": {{Name: "bob"}}}}, t0)
+	r.Touch(t0.Add(5 * time.Second)) // a was cut off; it heard no one
+	if leaves, _ := r.Expire(t0.Add(5500 * time.Millisecond)); len(leaves) != 0 {
+		t.Errorf("leaves %v right after a's own outage; b gets a full timeout", leaves)
+	}
+	if leaves, _ := r.Expire(t0.Add(7 * time.Second)); len(leaves) != 1 {
+		t.Errorf("leaves %v; b, still silent a timeout after the outage, lapses", leaves)
+	}
+}

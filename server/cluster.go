@@ -45,7 +45,15 @@ func (s *Server) shareClusterPresence(cfg Config) error {
 		Snapshot: s.presence.tracker.Snapshot,
 		Remote:   s.presence.remote,
 		Interval: interval,
-		Tick:     s.presence.expire,
+		Tick: func() {
+			// Cut off from NATS, this node hears no one: that says
+			// nothing about the others, whose people must not lapse.
+			if s.cluster.broker.Connected() {
+				s.presence.expire()
+			} else {
+				s.presence.remote.Touch(time.Now())
+			}
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("sharing presence over NATS: %w", err)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"runtime/metrics"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/parley-chat/parley/cors"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/presence"
+	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/sse"
@@ -73,7 +75,10 @@ type Config struct {
 
 	// CORSOrigins may read the API from browser pages on other origins
 	// ("*" for any, without credentials); the listed ones may also POST.
-	CORSOrigins    []string
+	CORSOrigins []string
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (for rate limits and login throttling).
+	TrustedProxies []netip.Prefix
 	TrustedOrigins []string // origins allowed to POST cross-origin
 
 	// RetentionInterval is how often rooms' retention is applied;
@@ -84,6 +89,8 @@ type Config struct {
 	Registration bool           // anyone may register an account (POST /api/users)
 	Tokens       *auth.Verifier // accepts application connection tokens; nil: none
 	Webhook      *webhook.Config
+	// IRC, if set, starts the IRC gateway (see IRCConfig).
+	IRC *IRCConfig
 
 	Logger *slog.Logger
 }
@@ -100,7 +107,9 @@ type Server struct {
 	events *sse.Handler
 	api    *api.Server
 	mux    *http.ServeMux
-	log    *slog.Logger
+	// handler is mux behind the client-address fix for trusted proxies.
+	handler http.Handler
+	log     *slog.Logger
 
 	presence *presenceHub
 	hooks    *webhook.Sender // nil: no webhooks
@@ -110,6 +119,7 @@ type Server struct {
 	sockets  *ws.Handler       // WebSocket connections
 
 	retention *retentionLoop // nil: not running
+	irc       *ircGateway    // nil: no IRC gateway
 	cluster   *clusterLink   // nil: a single node
 }
 
@@ -252,16 +262,21 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.startIRC(cfg.IRC, resolver); err != nil {
+		s.Close()
+		return nil, err
+	}
 	s.retention = startRetention(store, cfg.RetentionInterval, cfg.Logger)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/api/", corsPolicy.Handler(resolver.Middleware(s.api, apiErrs.Write)))
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("/", web.Handler())
+	s.handler = realip.Handler(cfg.TrustedProxies, s.mux)
 	return s, nil
 }
 
 // Handler returns the node's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // CloseStreams ends every push stream so that clients reconnect; call it
 // when an HTTP server's Shutdown begins (http.Server.RegisterOnShutdown).
@@ -273,6 +288,7 @@ func (s *Server) CloseStreams() {
 	if s.sockets != nil {
 		s.sockets.Close()
 	}
+	s.closeIRC() // IRC clients get ERROR and reconnect
 }
 
 // Streams returns the number of open raw-mode event streams.

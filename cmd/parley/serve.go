@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/ws"
@@ -31,6 +32,7 @@ type serveFlags struct {
 	broker, node     string
 	cluster          string
 	presenceLease    time.Duration
+	trustedProxies   string
 	maxText          int
 	filter, wordList string
 	rateLimit        float64
@@ -60,6 +62,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.DurationVar(&f.presenceLease, "presence-lease", server.DefaultPresenceLease, "in a cluster: how soon the people of a node that died lapse on the others")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names the client (for rate limits)")
 	fs.StringVar(&f.node, "node", "", "this node's name in logs, /healthz and NATS (default: host-pid)")
 	fs.IntVar(&f.maxText, "max-text", chat.DefaultMaxTextLen, "longest message, in characters")
 	fs.StringVar(&f.filter, "filter", string(chat.FilterMask), "word filter: off, mask or reject")
@@ -147,9 +150,11 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		Retry:      f.retry,
 		Logger:     log,
 
-		PresenceLease: f.presenceLease,
-
+		PresenceLease:     f.presenceLease,
 		RetentionInterval: f.retention,
+	}
+	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {
+		return server.Config{}, fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	if f.retention <= 0 {
 		cfg.RetentionInterval = -1 // server.Config: negative is never
