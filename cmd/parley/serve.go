@@ -51,6 +51,7 @@ type serveFlags struct {
 	wsMaxMessage     int
 	wsPing           time.Duration
 	retention        time.Duration
+	irc              ircFlags
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -78,6 +79,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
 	f.people.register(fs)
+	f.irc.register(fs)
 	fs.StringVar(&f.corsOrigins, "cors-origins", "", "comma-separated origins (https://app.example) whose pages may use the API; they may also post. * allows any origin to read, without credentials")
 	fs.DurationVar(&f.retention, "retention-interval", server.DefaultRetentionInterval, "how often rooms' message retention is applied; 0 turns it off")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", poll.DefaultTimeout, "how long a long-poll is held waiting for news")
@@ -190,6 +192,9 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 	if err := f.people.apply(&cfg); err != nil {
 		return server.Config{}, err
 	}
+	if err := f.irc.apply(&cfg, f.tlsCert, f.tlsKey); err != nil {
+		return server.Config{}, err
+	}
 	return cfg, nil
 }
 
@@ -246,6 +251,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	url := scheme + "://" + ln.Addr().String()
 	log.Info("parley is serving", "url", url, "db", describeDB(f.db), "broker", describeDB(f.broker), "pid", strconv.Itoa(os.Getpid()))
 	fmt.Fprintf(stdout, "Parley is running: open %s/ in a browser (Ctrl-C stops it)\n", url)
+	if a := srv.IRCAddr(); a != nil {
+		fmt.Fprintf(stdout, "IRC gateway: /connect %s %s\n", ircHost(a), ircPort(a))
+	}
 
 	if f.debugAddr != "" {
 		go serveDebug(f.debugAddr, log)

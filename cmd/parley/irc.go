@@ -1,0 +1,68 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/parley-chat/parley/irc"
+	"github.com/parley-chat/parley/server"
+)
+
+// ircFlags are the IRC gateway's flags of "parley serve" (docs/IRC.md).
+type ircFlags struct {
+	addr, tlsAddr string
+	ping          time.Duration
+	history       int
+}
+
+func (f *ircFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.addr, "irc-addr", "", "if set, serve the IRC gateway on this address (e.g. 127.0.0.1:6667)")
+	fs.StringVar(&f.tlsAddr, "irc-tls-addr", "", "if set, serve the IRC gateway over TLS on this address (e.g. 127.0.0.1:6697), with --tls-cert and --tls-key")
+	fs.DurationVar(&f.ping, "irc-ping", irc.DefaultPingInterval, "IRC keepalive: a client silent this long is pinged, and cut off if silent as long again")
+	fs.IntVar(&f.history, "irc-history", irc.DefaultHistory, "recent messages an IRC client gets when it joins a channel; 0 for none")
+}
+
+// apply configures the gateway in cfg; the TLS listener uses the HTTPS
+// certificate.
+func (f *ircFlags) apply(cfg *server.Config, certFile, keyFile string) error {
+	if f.addr == "" && f.tlsAddr == "" {
+		return nil
+	}
+	if f.ping <= 0 {
+		return errors.New("-irc-ping must be positive")
+	}
+	if f.history < 0 {
+		return errors.New("-irc-history must not be negative (0 turns playback off)")
+	}
+	ic := &server.IRCConfig{Addr: f.addr, TLSAddr: f.tlsAddr, PingInterval: f.ping, PingTimeout: f.ping, History: f.history}
+	if f.history == 0 {
+		ic.History = -1 // server.IRCConfig: negative is none
+	}
+	if f.tlsAddr != "" {
+		if certFile == "" {
+			return errors.New("--irc-tls-addr needs --tls-cert and --tls-key: the IRC gateway uses the HTTPS certificate")
+		}
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return fmt.Errorf("loading TLS certificate for IRC: %w", err)
+		}
+		ic.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	cfg.IRC = ic
+	return nil
+}
+
+// ircHost and ircPort split a listener's address for the /connect hint.
+func ircHost(a net.Addr) string {
+	host, _, _ := net.SplitHostPort(a.String())
+	return host
+}
+
+func ircPort(a net.Addr) string {
+	_, port, _ := net.SplitHostPort(a.String())
+	return port
+}
