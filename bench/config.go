@@ -15,14 +15,16 @@ import (
 // config is the parsed and checked command line.
 type config struct {
 	rawURL         string
-	base           *url.URL // server base URL, path without trailing slash
+	nodes          []*url.URL // -url: one base URL per node, paths without trailing slash
+	base           *url.URL   // nodes[0]: room creation, posting, /healthz
 	room           string
 	subs           int
 	messages       int
 	rate           float64 // messages per second over all posters; 0 = as fast as possible
 	posters        int
 	timeout        time.Duration // drain wait after the last post; also the per-request timeout
-	pid            int
+	rawPIDs        string
+	pids           []int // -pid: server processes, sampled and summed
 	idle           time.Duration
 	json           bool
 	transport      string
@@ -41,6 +43,11 @@ Examples:
   parley bench -subs 10000 -messages 50 -rate 5 -pid $(pidof parley)
   parley bench -subs 10000 -messages 0 -idle 10s -pid $(pidof parley)
   parley bench -subs 0 -messages 50000 -posters 16
+  parley bench -url http://a:8081,http://b:8082,http://c:8083 -subs 3000 -messages 1000 -rate 100
+
+With several -url nodes (a cluster), subscribers are spread over them in
+turn and posters post to the first; the report gives delivery latency for
+subscribers on the posting node and on the others (cross-node) apart.
 
 Flags:
 `
@@ -55,14 +62,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
 	}
-	fs.StringVar(&c.rawURL, "url", "http://127.0.0.1:8080", "base `URL` of the server")
+	fs.StringVar(&c.rawURL, "url", "http://127.0.0.1:8080", "base `URL` of the server; comma-separated for the nodes of a cluster (posts go to the first)")
 	fs.StringVar(&c.room, "room", "lobby", "`room` to subscribe and post to (created when missing)")
 	fs.IntVar(&c.subs, "subs", 100, "number of subscribers; 0 for a pure posting benchmark")
 	fs.IntVar(&c.messages, "messages", 100, "number of messages to post; 0 to only subscribe (idle memory)")
 	fs.Float64Var(&c.rate, "rate", 0, "messages per second, over all posters; 0 = as fast as possible")
 	fs.IntVar(&c.posters, "posters", 1, "concurrent posters (keep-alive HTTP connections)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "how long to wait for deliveries after the last post; also the per-post timeout")
-	fs.IntVar(&c.pid, "pid", 0, "server process `id`: sample its CPU time and RSS from /proc")
+	fs.StringVar(&c.rawPIDs, "pid", "", "server process `id`s, comma-separated: sample their CPU time and RSS (summed) from /proc")
 	fs.DurationVar(&c.idle, "idle", 0, "wait this long after all are subscribed before sampling idle RSS (lets the Go scavenger settle)")
 	fs.BoolVar(&c.json, "json", false, "print a JSON summary instead of text")
 	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse, ws or poll")
@@ -83,20 +90,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 }
 
 func (c *config) check() error {
-	u, err := url.Parse(c.rawURL)
+	nodes, err := parseURLs(c.rawURL)
 	if err != nil {
-		return fmt.Errorf("-url %q: %v", c.rawURL, err)
+		return err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("-url %q: want an http:// or https:// URL", c.rawURL)
+	c.nodes, c.base = nodes, nodes[0]
+	if c.pids, err = parsePIDs(c.rawPIDs); err != nil {
+		return err
 	}
-	if u.Host == "" {
-		return fmt.Errorf("-url %q: no host", c.rawURL)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	u.RawQuery, u.Fragment = "", ""
-	c.base = u
 	if !validRoom(c.room) {
 		return fmt.Errorf("-room %q: room names are 1-32 lowercase letters, digits, '-' and '_', starting with a letter or digit", c.room)
 	}
@@ -119,8 +120,6 @@ func (c *config) check() error {
 		return errors.New("-poll-timeout must not be negative")
 	case c.connectTimeout <= 0:
 		return errors.New("-connect-timeout must be positive")
-	case c.pid < 0:
-		return errors.New("-pid must be a process id")
 	case c.subs == 0 && c.messages == 0:
 		return errors.New("nothing to do: -subs and -messages are both 0")
 	}
@@ -130,13 +129,56 @@ func (c *config) check() error {
 	if c.messages > 0 && c.posters > c.messages {
 		c.posters = c.messages
 	}
-	if c.pid > 0 {
-		if _, err := os.Stat("/proc/" + strconv.Itoa(c.pid) + "/stat"); err != nil {
-			return fmt.Errorf("-pid %d: cannot read the process's /proc entry: %v", c.pid, err)
+	for _, pid := range c.pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid) + "/stat"); err != nil {
+			return fmt.Errorf("-pid %d: cannot read the process's /proc entry: %v", pid, err)
 		}
 	}
 	return nil
 }
+
+// parseURLs parses -url: one or more comma-separated http(s) base URLs,
+// returned without query, fragment or trailing slash.
+func parseURLs(s string) ([]*url.URL, error) {
+	var nodes []*url.URL
+	for _, raw := range strings.Split(s, ",") {
+		raw = strings.TrimSpace(raw)
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("-url %q: %v", raw, err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			return nil, fmt.Errorf("-url %q: want an http:// or https:// URL", raw)
+		}
+		if u.Host == "" {
+			return nil, fmt.Errorf("-url %q: no host", raw)
+		}
+		u.Path = strings.TrimRight(u.Path, "/")
+		u.RawPath = ""
+		u.RawQuery, u.Fragment = "", ""
+		nodes = append(nodes, u)
+	}
+	return nodes, nil
+}
+
+// parsePIDs parses -pid: empty, or comma-separated positive process IDs.
+func parsePIDs(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	var pids []int
+	for _, f := range strings.Split(s, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || pid <= 0 {
+			return nil, fmt.Errorf("-pid %q: want process ids, comma-separated", s)
+		}
+		pids = append(pids, pid)
+	}
+	return pids, nil
+}
+
+// nodeOf returns the node (index into -url) of subscriber i: round-robin.
+func nodeOf(i, nodes int) int { return i % nodes }
 
 // validRoom reports whether name is a valid room name (see docs/API.md).
 func validRoom(name string) bool {

@@ -33,9 +33,8 @@ func serverAddr(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), port)
 }
 
-// newRawHTTP prepares GET base+path with the extra header lines.
-func newRawHTTP(c *config, path, headers string) *rawHTTP {
-	u := c.base
+// newRawHTTP prepares GET u+path with the extra header lines.
+func newRawHTTP(c *config, u *url.URL, path, headers string) *rawHTTP {
 	t := &rawHTTP{
 		addr:    serverAddr(u),
 		timeout: c.connectTimeout,

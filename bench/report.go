@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,7 +15,8 @@ import (
 // Report is the result of a run; -json prints it as is. Times are in
 // milliseconds or seconds, as the field names say.
 type Report struct {
-	URL         string   `json:"url"`
+	URL         string   `json:"url"`            // the first node: posts go there
+	URLs        []string `json:"urls,omitempty"` // every node, with several
 	Transport   string   `json:"transport"`
 	Room        string   `json:"room"`
 	Subs        int      `json:"subs"`
@@ -78,11 +81,26 @@ type DeliveryReport struct {
 	DrainSeconds float64          `json:"drain_seconds"` // last acknowledgement to last delivery
 	PerSecond    float64          `json:"per_second"`    // delivered / seconds
 	LatencyMs    Percentiles      `json:"latency_ms"`    // publish (send) to delivery
+
+	// With several nodes: subscribers on the posting (first) node, on
+	// the others, and each node's share.
+	LocalLatencyMs     *Percentiles `json:"local_latency_ms,omitempty"`
+	CrossNodeLatencyMs *Percentiles `json:"cross_node_latency_ms,omitempty"`
+	Nodes              []NodeReport `json:"nodes,omitempty"`
+}
+
+// NodeReport is one node's share of the subscribers.
+type NodeReport struct {
+	URL        string      `json:"url"`
+	Subscribed int64       `json:"subscribed"`
+	Delivered  int64       `json:"delivered"`
+	LatencyMs  Percentiles `json:"latency_ms"`
 }
 
 // ServerReport holds the -pid samples.
 type ServerReport struct {
 	PID              int     `json:"pid"`
+	PIDs             []int   `json:"pids,omitempty"`         // with several -pid: figures are their sums
 	ClockTicks       int     `json:"clock_ticks_per_second"` // assumed
 	RSSBeforeKB      int64   `json:"rss_before_kb"`
 	RSSIdleKB        int64   `json:"rss_idle_kb,omitempty"`
@@ -135,8 +153,12 @@ func (r *Report) writeText(w io.Writer) error {
 	if r.Subs > 0 {
 		subs = fmt.Sprintf("%d %s subscribers", r.Subs, r.Transport)
 	}
+	target := r.URL
+	if len(r.URLs) > 1 {
+		target = strings.Join(r.URLs, ",") + " (posting to the first)"
+	}
 	p("parley bench: %s, room %q: %s, %d messages %s from %d poster(s)\n",
-		r.URL, r.Room, subs, r.Messages, rate, r.Posters)
+		target, r.Room, subs, r.Messages, rate, r.Posters)
 	if r.Interrupted != "" {
 		p("PARTIAL: interrupted while %s\n", r.Interrupted)
 	}
@@ -165,11 +187,24 @@ func (r *Report) writeText(w io.Writer) error {
 		}
 		p("latency     p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (publish to delivery)\n",
 			msStr(d.LatencyMs.P50), msStr(d.LatencyMs.P90), msStr(d.LatencyMs.P99), msStr(d.LatencyMs.P999), msStr(d.LatencyMs.Max))
+		if d.LocalLatencyMs != nil && d.CrossNodeLatencyMs != nil {
+			p("            posting node p50 %s  p99 %s;  cross-node p50 %s  p99 %s  p99.9 %s  max %s\n",
+				msStr(d.LocalLatencyMs.P50), msStr(d.LocalLatencyMs.P99),
+				msStr(d.CrossNodeLatencyMs.P50), msStr(d.CrossNodeLatencyMs.P99), msStr(d.CrossNodeLatencyMs.P999), msStr(d.CrossNodeLatencyMs.Max))
+		}
+		for _, n := range d.Nodes {
+			p("            node %s: %d subscribed, %d delivered, p50 %s  p99 %s\n",
+				n.URL, n.Subscribed, n.Delivered, msStr(n.LatencyMs.P50), msStr(n.LatencyMs.P99))
+		}
 		p("throughput  %.0f deliveries/s over %s (drain %s after the last acknowledgement)\n",
 			d.PerSecond, secs(d.Seconds), secs(d.DrainSeconds))
 	}
 	if s := r.Server; s != nil {
-		p("server      pid %d: RSS %s before", s.PID, kb(s.RSSBeforeKB))
+		if len(s.PIDs) > 1 {
+			p("server      pids %s (summed): RSS %s before", joinInts(s.PIDs), kb(s.RSSBeforeKB))
+		} else {
+			p("server      pid %d: RSS %s before", s.PID, kb(s.RSSBeforeKB))
+		}
 		if s.RSSIdleKB > 0 {
 			p(", %s idle", kb(s.RSSIdleKB))
 		}
@@ -226,6 +261,25 @@ func errList(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s: %d", k, m[k])
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ",")
+}
+
+func urlStrings(us []*url.URL) []string {
+	if len(us) < 2 {
+		return nil
+	}
+	s := make([]string, len(us))
+	for i, u := range us {
+		s[i] = u.String()
+	}
+	return s
 }
 
 func msStr(m float64) string {

@@ -51,6 +51,7 @@ func newRunner(cfg *config, stderr io.Writer) *runner {
 		stderr: stderr,
 		rep: &Report{
 			URL:       cfg.base.String(),
+			URLs:      urlStrings(cfg.nodes),
 			Transport: cfg.transport,
 			Room:      cfg.room,
 			Subs:      cfg.subs,
@@ -95,9 +96,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 		return nil, fmt.Errorf("bench: creating room %q on %s: %w", cfg.room, cfg.base, err)
 	}
 
-	if cfg.pid > 0 {
-		r.before = r.sample(strconv.Itoa(cfg.pid), "before subscribing")
-	}
+	r.before = r.sampleServer("before subscribing")
 	r.hBefore = r.health(ctx)
 	r.steps(ctx)
 	r.finish()
@@ -124,15 +123,15 @@ func (r *runner) steps(ctx context.Context) {
 
 	// Subscribe.
 	if cfg.subs > 0 {
-		tr, err := transports[cfg.transport](cfg)
+		trs, err := r.transports()
 		if err != nil {
 			r.warn("transport %s: %v", cfg.transport, err)
 			return
 		}
 		subCtx, cancel := context.WithCancel(ctx)
 		r.cancelSubs = cancel
-		r.pool = newPool(tr, cfg.subs, cfg.messages, cfg.concurrency, &r.lat, runStart)
-		r.logf("opening %d %s subscriptions to room %q (%d at a time)", cfg.subs, cfg.transport, cfg.room, cfg.concurrency)
+		r.pool = newPool(trs, cfg.subs, cfg.messages, cfg.concurrency, &r.lat, runStart)
+		r.logf("opening %d %s subscriptions to room %q on %d node(s) (%d at a time)", cfg.subs, cfg.transport, cfg.room, len(trs), cfg.concurrency)
 		r.subStart = time.Now()
 		r.pool.start(subCtx)
 		r.waitSubscribed(ctx)
@@ -159,9 +158,7 @@ func (r *runner) steps(ctx context.Context) {
 			}
 		}
 	}
-	if cfg.pid > 0 {
-		r.idle = r.sample(strconv.Itoa(cfg.pid), "idle")
-	}
+	r.idle = r.sampleServer("idle")
 	r.hIdle = r.health(ctx)
 	if cfg.messages == 0 {
 		return
@@ -256,6 +253,58 @@ func (r *runner) progress(msg func() string) (stop func()) {
 	}
 }
 
+// transports returns one transport per node, in -url order.
+func (r *runner) transports() ([]transport, error) {
+	trs := make([]transport, len(r.cfg.nodes))
+	for i, u := range r.cfg.nodes {
+		tr, err := transports[r.cfg.transport](r.cfg, u)
+		if err != nil {
+			return nil, err
+		}
+		trs[i] = tr
+	}
+	return trs, nil
+}
+
+// sampleServer samples the -pid processes, summed; nil without -pid or
+// when one of them cannot be read.
+func (r *runner) sampleServer(what string) *procSample {
+	var sum *procSample
+	for _, pid := range r.cfg.pids {
+		s := r.sample(strconv.Itoa(pid), what)
+		if s == nil {
+			return nil
+		}
+		if sum == nil {
+			sum = s
+			continue
+		}
+		sum.cpuTicks += s.cpuTicks
+		sum.rssKB += s.rssKB
+	}
+	return sum
+}
+
+// nodeReports fills in d's per-node figures and the latency of
+// subscribers on the posting node (the first) against the others.
+func (r *runner) nodeReports(d *DeliveryReport) {
+	p := r.pool
+	var cross Histogram
+	for i, t := range p.nodeTotals() {
+		d.Nodes = append(d.Nodes, NodeReport{
+			URL:        r.cfg.nodes[i].String(),
+			Subscribed: t.ready,
+			Delivered:  t.delivered,
+			LatencyMs:  percentiles(&p.nodeLat[i]),
+		})
+		if i > 0 {
+			cross.Merge(&p.nodeLat[i])
+		}
+	}
+	local, crossNode := d.Nodes[0].LatencyMs, percentiles(&cross)
+	d.LocalLatencyMs, d.CrossNodeLatencyMs = &local, &crossNode
+}
+
 func (r *runner) sample(pid, what string) *procSample {
 	s, err := sampleProc(pid)
 	if err != nil {
@@ -274,9 +323,7 @@ func (r *runner) sampleAfter() {
 		return
 	}
 	r.selfAfter = r.sample("self", "")
-	if r.cfg.pid > 0 {
-		r.after = r.sample(strconv.Itoa(r.cfg.pid), "after delivery")
-	}
+	r.after = r.sampleServer("after delivery")
 	r.hAfter = r.health(context.Background())
 }
 
@@ -290,9 +337,7 @@ func (r *runner) finish() {
 		r.cancelSubs()
 		r.pool.stop()
 		r.sampleClosed(rep.Interrupted != "")
-		if cfg.pid > 0 {
-			r.closed = r.sample(strconv.Itoa(cfg.pid), "after closing")
-		}
+		r.closed = r.sampleServer("after closing")
 		rep.Runtime = r.runtimeReport()
 		p := r.pool
 		rep.Subscribe = &SubscribeReport{
@@ -343,6 +388,9 @@ func (r *runner) finish() {
 			TimedOut:   r.timedOut,
 			LatencyMs:  percentiles(&r.lat),
 		}
+		if len(cfg.nodes) > 1 {
+			r.nodeReports(d)
+		}
 		d.Missing = max(d.Expected-d.Delivered, 0)
 		if tot.lastRecv > 0 {
 			span := time.Duration(tot.lastRecv - r.postStart.UnixNano())
@@ -357,8 +405,11 @@ func (r *runner) finish() {
 		rep.Delivery = d
 	}
 
-	if cfg.pid > 0 && r.before != nil {
-		s := &ServerReport{PID: cfg.pid, ClockTicks: clockTicks, RSSBeforeKB: r.before.rssKB}
+	if len(cfg.pids) > 0 && r.before != nil {
+		s := &ServerReport{PID: cfg.pids[0], ClockTicks: clockTicks, RSSBeforeKB: r.before.rssKB}
+		if len(cfg.pids) > 1 {
+			s.PIDs = cfg.pids
+		}
 		if r.idle != nil && r.pool != nil {
 			s.RSSIdleKB = r.idle.rssKB
 			if r.pool.ready.Load() > 0 {

@@ -137,3 +137,19 @@ func (h *Histogram) Quantile(q float64) int64 {
 	}
 	return h.Max()
 }
+
+// Merge adds o's values to h. Neither may be recorded into meanwhile.
+func (h *Histogram) Merge(o *Histogram) {
+	for i := range o.counts {
+		if n := o.counts[i].Load(); n > 0 {
+			h.counts[i].Add(n)
+		}
+	}
+	h.sum.Add(o.sum.Load())
+	if m := o.max.Load(); m > h.max.Load() {
+		h.max.Store(m)
+	}
+	if m := o.min.Load(); m != 0 && (h.min.Load() == 0 || m < h.min.Load()) {
+		h.min.Store(m)
+	}
+}

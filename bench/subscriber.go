@@ -25,19 +25,22 @@ type sub struct {
 	other    int64 // events that are not this run's bench messages
 	lastRecv int64 // unix nanos of the last bench delivery
 	seen     []uint64
+	node     int // index into the pool's transports (-url)
 	ready    bool
 	err      error // why the stream ended early (nil when we closed it)
 }
 
-// pool runs the subscribers.
+// pool runs the subscribers, spread round-robin over one transport per
+// node.
 type pool struct {
-	tr       transport
+	trs      []transport
 	subs     []sub
 	messages int64
 	runStart int64 // unix nanos; bench texts sent before it are not ours
 
-	lat     *Histogram // publish-to-delivery latency, ns
-	connect Histogram  // dial to ready, ns
+	lat     *Histogram  // publish-to-delivery latency, ns
+	nodeLat []Histogram // the same, per node
+	connect Histogram   // dial to ready, ns
 
 	sem        chan struct{} // handshakes in flight
 	handshakes sync.WaitGroup
@@ -53,13 +56,16 @@ type pool struct {
 	dropErrs map[string]int64 // streams that ended early, by class
 }
 
-func newPool(tr transport, n, messages, concurrency int, lat *Histogram, runStart time.Time) *pool {
+// newPool prepares n subscribers; subscriber i connects through
+// trs[nodeOf(i, len(trs))].
+func newPool(trs []transport, n, messages, concurrency int, lat *Histogram, runStart time.Time) *pool {
 	p := &pool{
-		tr:       tr,
+		trs:      trs,
 		subs:     make([]sub, n),
 		messages: int64(messages),
 		runStart: runStart.UnixNano(),
 		lat:      lat,
+		nodeLat:  make([]Histogram, max(len(trs), 1)),
 		sem:      make(chan struct{}, concurrency),
 		started:  make(chan struct{}),
 		connErrs: map[string]int64{},
@@ -71,6 +77,9 @@ func newPool(tr transport, n, messages, concurrency int, lat *Histogram, runStar
 		for i := range p.subs {
 			p.subs[i].seen = bits[i*words : (i+1)*words : (i+1)*words]
 		}
+	}
+	for i := range p.subs {
+		p.subs[i].node = nodeOf(i, len(p.nodeLat))
 	}
 	return p
 }
@@ -129,7 +138,7 @@ func (p *pool) run(ctx context.Context, s *sub) {
 		<-p.sem
 		p.handshakes.Done()
 	}
-	st, err := p.tr.open(ctx)
+	st, err := p.trs[s.node].open(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -202,6 +211,7 @@ func (p *pool) deliver(s *sub, f frame) {
 		return
 	}
 	p.lat.Record(now - sent)
+	p.nodeLat[s.node].Record(now - sent)
 	s.lastRecv = now
 	s.uniq.Add(1)
 }
@@ -232,6 +242,24 @@ type subTotals struct {
 	delivered, dups, ooo, other, lastRecv int64
 	ready                                 int64
 	incomplete                            int64 // ready subscribers missing at least one message
+}
+
+// nodeTotals is one node's share of the subscribers.
+type nodeTotals struct {
+	ready, delivered int64
+}
+
+// nodeTotals sums the subscribers' counters per node; call after stop.
+func (p *pool) nodeTotals() []nodeTotals {
+	t := make([]nodeTotals, len(p.nodeLat))
+	for i := range p.subs {
+		s := &p.subs[i]
+		t[s.node].delivered += s.uniq.Load()
+		if s.ready {
+			t[s.node].ready++
+		}
+	}
+	return t
 }
 
 func (p *pool) totals(want int64) subTotals {

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"net/url"
 	"sort"
 )
 
@@ -34,8 +35,9 @@ type frame struct {
 	data  []byte // the message JSON; valid until the next call to next
 }
 
-// transports maps -transport names to constructors.
-var transports = map[string]func(*config) (transport, error){
+// transports maps -transport names to constructors; base is the node the
+// transport's subscribers connect to (one of -url).
+var transports = map[string]func(c *config, base *url.URL) (transport, error){
 	"sse":  newSSETransport,
 	"ws":   newWSTransport,
 	"poll": newPollTransport,

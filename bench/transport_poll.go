@@ -35,8 +35,7 @@ type pollTransport struct {
 	firstReq []byte
 }
 
-func newPollTransport(c *config) (transport, error) {
-	u := c.base
+func newPollTransport(c *config, u *url.URL) (transport, error) {
 	t := &pollTransport{
 		addr:    serverAddr(u),
 		host:    u.Host,

@@ -25,8 +25,8 @@ const (
 // sseTransport subscribes to GET /api/events over rawHTTP.
 type sseTransport struct{ *rawHTTP }
 
-func newSSETransport(c *config) (transport, error) {
-	return sseTransport{newRawHTTP(c, "/api/events?rooms="+url.QueryEscape(c.room),
+func newSSETransport(c *config, base *url.URL) (transport, error) {
+	return sseTransport{newRawHTTP(c, base, "/api/events?rooms="+url.QueryEscape(c.room),
 		"Accept: text/event-stream\r\nCache-Control: no-cache\r\n")}, nil
 }
 

@@ -25,8 +25,8 @@ type wsTransport struct{ *rawHTTP }
 // bytes in base64; the load tool does not check the server's answer to it.
 const wsKey = "cGFybGV5LWJlbmNoLWtleQ=="
 
-func newWSTransport(c *config) (transport, error) {
-	return wsTransport{newRawHTTP(c, "/api/ws?rooms="+url.QueryEscape(c.room),
+func newWSTransport(c *config, base *url.URL) (transport, error) {
+	return wsTransport{newRawHTTP(c, base, "/api/ws?rooms="+url.QueryEscape(c.room),
 		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "+wsKey+"\r\nSec-WebSocket-Version: 13\r\n")}, nil
 }
 
