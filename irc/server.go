@@ -208,6 +208,7 @@ func (s *Server) Close() {
 	select {
 	case <-all:
 	case <-t.C:
+		s.cancel() // calls into Parley in progress give up
 		for _, c := range conns {
 			c.kill()
 		}
