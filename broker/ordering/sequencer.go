@@ -62,8 +62,9 @@ type Sequencer struct {
 	delivered atomic.Int64
 
 	// Owned by run.
-	last    int64
-	pending map[int64]*parley.Event
+	last     int64
+	pending  map[int64]*parley.Event
+	failures int // consecutive failed reads of the log
 }
 
 // New starts a sequencer.
@@ -176,13 +177,27 @@ func (s *Sequencer) run() {
 		}
 		switch {
 		case len(s.pending) > 0 && !gapArmed:
-			gap.Reset(s.cfg.Grace)
+			gap.Reset(s.gapWait())
 			gapArmed = true
 		case len(s.pending) == 0 && gapArmed:
 			gap.Stop()
 			gapArmed = false
 		}
 	}
+}
+
+// gapWait is how long a gap waits before the log is read: the grace, and
+// longer after failed reads (up to Poll), so that a store that is down is
+// not hammered.
+func (s *Sequencer) gapWait() time.Duration {
+	d := s.cfg.Grace
+	for range s.failures {
+		if d >= s.cfg.Poll {
+			return s.cfg.Poll
+		}
+		d *= 2
+	}
+	return min(d, s.cfg.Poll)
 }
 
 // accept queues events and delivers the run that is now complete.
@@ -228,8 +243,15 @@ func (s *Sequencer) fill() {
 		msgs, err := s.cfg.Log.Since(ctx, s.last, fillPage)
 		cancel()
 		if err != nil {
-			s.cfg.Logger.Warn("reading the log to fill a gap in broker delivery", "after", s.last, "err", err)
+			if s.failures == 0 {
+				s.cfg.Logger.Warn("reading the log to fill a gap in broker delivery; retrying", "after", s.last, "err", err)
+			}
+			s.failures++
 			return
+		}
+		if s.failures > 0 {
+			s.cfg.Logger.Info("reading the log works again", "after", s.last, "failed_reads", s.failures)
+			s.failures = 0
 		}
 		out := make([]*parley.Event, 0, len(msgs))
 		for _, m := range msgs {

@@ -215,3 +215,17 @@ func TestOfferAfterCloseDoesNotBlock(t *testing.T) {
 	h.seq.Offer(events(1))
 	h.seq.Close() // a second Close is harmless
 }
+
+func TestGapWaitBacksOffAfterFailures(t *testing.T) {
+	s := &Sequencer{cfg: Config{Grace: 10 * time.Millisecond, Poll: time.Second}}
+	for failures, want := range []time.Duration{10, 20, 40, 80, 160, 320, 640, 1000, 1000} {
+		s.failures = failures
+		if got := s.gapWait(); got != want*time.Millisecond {
+			t.Errorf("after %d failures gapWait() = %v, want %v", failures, got, want*time.Millisecond)
+		}
+	}
+	s.failures = 1000
+	if got := s.gapWait(); got != time.Second {
+		t.Errorf("after 1000 failures gapWait() = %v, want the poll interval", got)
+	}
+}
