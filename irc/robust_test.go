@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,20 @@ func selfSigned(t *testing.T) *tls.Config {
 		t.Fatal(err)
 	}
 	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+}
+
+// Failed IRC logins count against the same lockout as web logins: an
+// attacker gets no extra guesses by switching protocols.
+func TestIRCAndWebShareLoginLockout(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{}, "ada")
+	for range 5 {
+		c := g.dial()
+		c.send("PASS :wrong password", "NICK ada", "USER ada 0 * :Ada")
+		c.expect(ircmsg.ERR_PASSWDMISMATCH)
+		c.expectClosed()
+	}
+	status, body := g.do("POST", "/api/session", `{"name":"ada","password":"`+password+`"}`)
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("web login with the right password after 5 failed IRC logins: %d %s, want 429 (locked out)", status, body)
+	}
 }

@@ -42,14 +42,14 @@ type ircGateway struct {
 }
 
 // startIRC starts the gateway when cfg asks for a listener.
-func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver) error {
+func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth.LoginLimiter) error {
 	if cfg == nil || (cfg.Addr == "" && cfg.TLSAddr == "") {
 		return nil
 	}
 	if cfg.TLSAddr != "" && cfg.TLSConfig == nil {
 		return errors.New("the IRC TLS listener needs a certificate: give --tls-cert and --tls-key")
 	}
-	login := &ircLogin{users: s.store, limiter: auth.NewLoginLimiter(auth.LimiterConfig{}), hashing: make(chan struct{}, 2)}
+	login := &ircLogin{users: s.store, limiter: logins, hashing: make(chan struct{}, 2)}
 	srv, err := irc.New(irc.Config{
 		ServerName: cfg.ServerName,
 		Hub:        s.hub,

@@ -220,6 +220,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	apiErrs := api.Errors{Log: cfg.Logger}
 	resolver := &authn.Resolver{Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests}
+	// One login limiter for every way to log in (web and IRC), so that
+	// lockouts count all attempts on an account.
+	logins := auth.NewLoginLimiter(auth.LimiterConfig{})
 	corsPolicy, err := cors.New(cors.Config{Origins: cfg.CORSOrigins, Deny: apiErrs.Write})
 	if err != nil {
 		s.Close()
@@ -253,7 +256,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		People: &api.People{
 			Users:        store,
 			Resolver:     resolver,
-			Limiter:      auth.NewLoginLimiter(auth.LimiterConfig{}),
+			Limiter:      logins,
 			Registration: cfg.Registration,
 			Members:      s.presence.Members,
 		},
@@ -262,7 +265,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.startIRC(cfg.IRC, resolver); err != nil {
+	if err := s.startIRC(cfg.IRC, resolver, logins); err != nil {
 		s.Close()
 		return nil, err
 	}
