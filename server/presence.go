@@ -119,11 +119,17 @@ func (p *presenceHub) notify(changes []presence.Change) {
 	}
 }
 
-// messageHook queues a webhook for each chat line (not for notices: joins
-// and leaves have their own webhook from presence).
+// messageHook queues a webhook for each chat line and each deletion (not
+// for notices: joins and leaves have their own webhook from presence).
 func (s *Server) messageHook(m parley.Message) {
-	if s.hooks != nil && m.Kind == parley.KindMessage && s.hooks.Wants(webhook.TypeMessage) {
+	if s.hooks == nil {
+		return
+	}
+	switch {
+	case m.Kind == parley.KindMessage && s.hooks.Wants(webhook.TypeMessage):
 		s.hooks.Enqueue(webhook.MessagePayload(m))
+	case m.Kind == parley.KindDelete && s.hooks.Wants(webhook.TypeDelete):
+		s.hooks.Enqueue(webhook.DeletePayload(m))
 	}
 }
 

@@ -17,6 +17,7 @@ func TestWebhooksAreSignedAndSent(t *testing.T) {
 	type hit struct {
 		Type, Room, User string
 		Message          *struct{ Text string }
+		Deleted          int64
 	}
 	hits := make(chan hit, 10)
 	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +33,7 @@ func TestWebhooksAreSignedAndSent(t *testing.T) {
 	}))
 	defer recv.Close()
 
-	n := peopleNode(t, server.Config{Webhook: &webhook.Config{URL: recv.URL, Secret: secret}}, "ada")
+	n := peopleNode(t, server.Config{Webhook: &webhook.Config{URL: recv.URL, Secret: secret}}, "ada", "root")
 	n.subscribeWith("rooms=lobby", n.login("ada")...)
 	n.post("lobby", "gus", "hello hooks")
 	got := map[string]hit{}
@@ -49,5 +50,26 @@ func TestWebhooksAreSignedAndSent(t *testing.T) {
 	}
 	if m := got["message"]; m.Message == nil || m.Message.Text != "hello hooks" {
 		t.Errorf("message webhook = %+v", m)
+	}
+
+	// A deletion (here by an admin) is forwarded too, naming the deleted
+	// message.
+	msg := n.post("lobby", "gus", "to be deleted")
+	if resp, body := n.do("DELETE", "/api/messages/"+itoa(msg.ID), "", n.login("root")...); resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin deleting message %d: %d %s", msg.ID, resp.StatusCode, body)
+	}
+	for {
+		select {
+		case h := <-hits:
+			if h.Type != "delete" {
+				continue // the second message's own webhook
+			}
+			if h.Deleted != msg.ID || h.Room != "lobby" || h.User != "root" {
+				t.Errorf("delete webhook = %+v, want message %d deleted by root in lobby", h, msg.ID)
+			}
+			return
+		case <-time.After(10 * time.Second):
+			t.Fatal("no delete webhook within 10s")
+		}
 	}
 }

@@ -13,10 +13,11 @@ const (
 	TypeMessage = parley.KindMessage // a chat line was committed
 	TypeJoin    = parley.KindJoin    // someone entered a room
 	TypeLeave   = parley.KindLeave   // someone left a room
+	TypeDelete  = parley.KindDelete  // a message was deleted
 )
 
 // types lists every payload type, in the order error messages name them.
-var types = [...]string{TypeMessage, TypeJoin, TypeLeave}
+var types = [...]string{TypeMessage, TypeJoin, TypeLeave, TypeDelete}
 
 func validType(t string) bool {
 	for _, v := range types {
@@ -39,16 +40,18 @@ type Payload struct {
 	// "leave-<random>" for presence. Enqueue fills in a random ID when it is
 	// empty.
 	ID   string `json:"id"`
-	Type string `json:"type"` // TypeMessage, TypeJoin or TypeLeave
+	Type string `json:"type"` // TypeMessage, TypeJoin, TypeLeave or TypeDelete
 	// Time is when it happened, sent in UTC; for a message, its commit
 	// time. Enqueue fills in the current time when it is zero.
 	Time time.Time `json:"time"`
 	Room string    `json:"room"`
-	User string    `json:"user"` // who posted, joined or left
+	User string    `json:"user"` // who posted, joined, left or deleted
 	// Message is the committed message, for TypeMessage only, in the form
 	// the HTTP API uses. The payload owns it: do not change it after
 	// Enqueue.
 	Message *parley.Message `json:"message,omitempty"`
+	// Deleted is the ID of the deleted message, for TypeDelete only.
+	Deleted int64 `json:"deleted,omitempty"`
 }
 
 // MessagePayload returns the payload for a committed chat line (Kind
@@ -64,6 +67,21 @@ func MessagePayload(m parley.Message) Payload {
 		Room:    m.Room,
 		User:    m.From,
 		Message: &m,
+	}
+}
+
+// DeletePayload returns the payload for a committed deletion entry (Kind
+// parley.KindDelete, whose text is the deleted message's ID). Like a
+// message's, its ID depends only on the entry's ID.
+func DeletePayload(m parley.Message) Payload {
+	deleted, _ := strconv.ParseInt(m.Text, 10, 64)
+	return Payload{
+		ID:      "del-" + strconv.FormatInt(m.ID, 10),
+		Type:    TypeDelete,
+		Time:    m.Time,
+		Room:    m.Room,
+		User:    m.From,
+		Deleted: deleted,
 	}
 }
 
