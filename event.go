@@ -18,6 +18,13 @@ type Event struct {
 	// that it reaches every session of each.
 	Also []string
 
+	// Revoke names a user who has just lost access to Message.Room (a
+	// kick): before the event is delivered, every subscription of that
+	// user's UserTopic on the node stops receiving the room, and
+	// transports with their own room subscriptions (IRC) drop it. The
+	// event itself still reaches the user through the UserTopic.
+	Revoke string
+
 	jsonOnce sync.Once
 	json     []byte
 	sseOnce  sync.Once

@@ -290,9 +290,9 @@ func (s *Service) Join(ctx context.Context, id parley.Identity, room string) err
 	return s.cfg.RoomAccess.SetMember(ctx, parley.Member{Room: room, User: id.Name, Role: parley.RoleMember})
 }
 
-// Kick removes a member from a room (owners and admins). Their open
-// connections lose the room when they next resubscribe; the notice tells
-// everyone at once.
+// Kick removes a member from a room (owners and admins). The notice tells
+// everyone at once, and the removed user's open connections stop
+// receiving the room (see parley.Event.Revoke).
 func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user string) error {
 	if err := s.manage(ctx, id, room); err != nil {
 		return err
@@ -307,8 +307,20 @@ func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user strin
 	if err := s.cfg.RoomAccess.RemoveMember(ctx, room, user); err != nil {
 		return err
 	}
-	_, err = s.commit(ctx, parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name},
-		parley.UserTopic(user))
+	// The account's own spelling names its streams' topic.
+	if s.cfg.Users != nil {
+		if u, _, err := s.cfg.Users.UserByName(ctx, user); err == nil {
+			user = u.Name
+		}
+	}
+	// The notice reaches the removed user's streams, and takes the room
+	// from them (parley.Event.Revoke).
+	_, err = s.commitPost(ctx, &post{
+		msg:    parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name},
+		also:   []string{parley.UserTopic(user)},
+		revoke: user,
+		done:   make(chan error, 1),
+	})
 	return err
 }
 

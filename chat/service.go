@@ -62,9 +62,10 @@ type Service struct {
 }
 
 type post struct {
-	msg  parley.Message
-	also []string   // extra hub topics (parley.Event.Also)
-	done chan error // capacity 1
+	msg    parley.Message
+	also   []string   // extra hub topics (parley.Event.Also)
+	revoke string     // a user losing the room (parley.Event.Revoke)
+	done   chan error // capacity 1
 }
 
 // New starts a service. Close stops it.
@@ -100,7 +101,10 @@ func (s *Service) Store() parley.Store { return s.store }
 // commit queues m for the committer and waits for its answer. also lists
 // hub topics, besides the room, that get the event.
 func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) (parley.Message, error) {
-	p := &post{msg: m, also: also, done: make(chan error, 1)}
+	return s.commitPost(ctx, &post{msg: m, also: also, done: make(chan error, 1)})
+}
+
+func (s *Service) commitPost(ctx context.Context, p *post) (parley.Message, error) {
 	select {
 	case <-s.done: // checked first: select picks at random among ready cases
 		return parley.Message{}, errShuttingDown
@@ -201,6 +205,7 @@ func (s *Service) commitBatch(batch []*post) {
 	for i, p := range batch {
 		events[i] = parley.NewEvent(p.msg)
 		events[i].Also = p.also
+		events[i].Revoke = p.revoke
 		if s.cfg.OnCommit != nil {
 			s.cfg.OnCommit(p.msg)
 		}

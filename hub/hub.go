@@ -192,6 +192,9 @@ func (p *partition) run(done <-chan struct{}) {
 func (p *partition) apply(o op) {
 	switch o.kind {
 	case opEvent:
+		if o.ev.Revoke != "" {
+			p.revoke(o.ev.Message.Room, parley.UserTopic(o.ev.Revoke))
+		}
 		p.deliver(o.ev, o.ev.Message.Room)
 		for _, topic := range o.ev.Also {
 			// A subscriber of several of the topics gets the event more
@@ -214,6 +217,19 @@ func (p *partition) apply(o op) {
 				delete(p.rooms, r)
 			}
 		}
+	}
+}
+
+// revoke takes room away from the subscriptions that also follow
+// userTopic: the streams of a user who lost access to room. A subscription
+// keeps its Rooms (Cancel removing it from a room it is no longer in does
+// nothing).
+func (p *partition) revoke(room, userTopic string) {
+	for _, s := range p.rooms[userTopic] {
+		p.rooms[room] = remove(p.rooms[room], s)
+	}
+	if len(p.rooms[room]) == 0 {
+		delete(p.rooms, room)
 	}
 }
 

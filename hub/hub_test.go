@@ -192,3 +192,44 @@ func TestEventReachesExtraTopics(t *testing.T) {
 		t.Errorf("eve got %v, want only the marker", got)
 	}
 }
+
+// A revoking event (a kick) takes the room away from the streams of the
+// revoked user (those following their user topic) before it is delivered;
+// the user still gets the event itself on the user topic, and nobody else
+// loses anything.
+func TestRevokeTakesTheRoomFromTheUsersStreams(t *testing.T) {
+	h := hub.New(hub.WithPartitions(2))
+	defer h.Close()
+	bob1, bob2, ada := newRecorder(), newRecorder(), newRecorder()
+	h.Subscribe(bob1, []string{"private", "lobby", "@bob"})
+	h.Subscribe(bob2, []string{"private", "@bob"})
+	h.Subscribe(ada, []string{"private", "@ada"})
+
+	kick := event(1, "private")
+	kick.Also = []string{"@bob"}
+	kick.Revoke = "bob"
+	h.Publish(kick)
+	h.Publish(event(2, "private")) // bob may no longer read it
+	h.Publish(event(3, "lobby"))
+
+	if got := bob1.wait(t, 2); len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("bob's first stream got %v, want the kick (on @bob), then only lobby's 3", got)
+	}
+	if got := bob2.wait(t, 1); len(got) != 1 || got[0] != 1 {
+		t.Errorf("bob's second stream got %v, want only the kick", got)
+	}
+	if got := ada.wait(t, 2); len(got) != 2 || got[0] != 1 || got[1] != 2 {
+		t.Errorf("ada got %v, want 1 and 2", got)
+	}
+	// Nothing more arrives for bob: a later event in lobby proves the
+	// partitions have handled 2.
+	h.Publish(event(4, "lobby"))
+	if got := bob1.wait(t, 1); got[len(got)-1] != 4 {
+		t.Errorf("bob's first stream got %v, want 4 last", got)
+	}
+	bob2.mu.Lock()
+	defer bob2.mu.Unlock()
+	if len(bob2.ids) != 1 {
+		t.Errorf("bob's second stream got %v after the kick", bob2.ids)
+	}
+}

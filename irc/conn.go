@@ -156,6 +156,7 @@ func (c *conn) handle(line string) {
 			Params: []string{cut(m.Command, 32), "INVALID_UTF8", "Line rejected: it is not valid UTF-8; set your client's encoding to UTF-8"}})
 		return
 	}
+	c.dropKicked()
 	c.dispatch(m)
 }
 

@@ -20,8 +20,13 @@ const maxBuffered = 1024
 // it hands each event newer than the history to the connection. Deliver
 // never blocks.
 type sink struct {
-	c   *conn
-	sub *hub.Subscription
+	c    *conn
+	sub  *hub.Subscription
+	room string // the channel's room; a UserTopic for direct messages
+
+	// kicked is set when the user was removed from the room: the sink
+	// is cancelled and the reader drops the channel (dropKicked).
+	kicked atomic.Bool
 
 	mu        sync.Mutex
 	buffering bool
@@ -32,13 +37,17 @@ type sink struct {
 // subscribe subscribes a new sink to topic; a buffering sink holds events
 // until release.
 func (c *conn) subscribe(topic string, buffering bool) *sink {
-	sk := &sink{c: c, buffering: buffering}
+	sk := &sink{c: c, room: topic, buffering: buffering}
 	sk.sub = c.s.cfg.Hub.Subscribe(sk, []string{topic})
 	return sk
 }
 
 // Deliver implements hub.Subscriber.
 func (s *sink) Deliver(ev *parley.Event) {
+	if ev.Revoke != "" && ev.Message.Room == s.room && strings.EqualFold(ev.Revoke, s.c.nick) {
+		s.kick(ev)
+		return
+	}
 	s.mu.Lock()
 	if s.buffering {
 		if len(s.buf) >= maxBuffered {
@@ -54,6 +63,35 @@ func (s *sink) Deliver(ev *parley.Event) {
 	s.mu.Unlock()
 	if !skip {
 		s.c.deliver(ev)
+	}
+}
+
+// kick ends the channel for a user removed from its room: no more of its
+// events, and a KICK line that clients understand.
+func (s *sink) kick(ev *parley.Event) {
+	if s.kicked.Swap(true) {
+		return
+	}
+	s.sub.Cancel()
+	s.c.send(ircmsg.Message{
+		Source:  s.c.s.source(ev.Message.From),
+		Command: "KICK",
+		Params:  []string{channel(s.room), s.c.nick, ev.Message.Text},
+	})
+}
+
+// dropKicked forgets the channels the user was removed from (reader
+// goroutine).
+func (c *conn) dropKicked() {
+	changed := false
+	for room, sk := range c.channels {
+		if sk.kicked.Load() {
+			delete(c.channels, room)
+			changed = true
+		}
+	}
+	if changed {
+		c.movePresence()
 	}
 }
 

@@ -210,3 +210,45 @@ func TestTopic(t *testing.T) {
 		t.Fatalf("guest setting the topic: %v", m)
 	}
 }
+
+// A member removed from a private room on the web is kicked from its
+// channel on IRC at once, and gets none of the room's later lines.
+func TestKickOnTheWebKicksOnIRC(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{}, "ada", "bob")
+	ada := g.login("ada")
+	asJSON := []string{"Content-Type", "application/json"}
+	for _, step := range [][2]string{
+		{"/api/rooms", `{"name":"staff","visibility":"private"}`},
+		{"/api/rooms/staff/invites", `{"user":"bob"}`},
+	} {
+		if status, body := g.do("POST", step[0], step[1], append(append([]string(nil), ada...), asJSON...)...); status/100 != 2 {
+			t.Fatalf("POST %s: %d %s", step[0], status, body)
+		}
+	}
+	bob := g.dial()
+	bob.register("bob", "PASS :"+password)
+	bob.join("#staff")
+	bob.join("#lobby")
+
+	if status, body := g.do("DELETE", "/api/rooms/staff/members/bob", "", ada...); status/100 != 2 {
+		t.Fatalf("kick: %d %s", status, body)
+	}
+	kick, _ := bob.expect("KICK")
+	if kick.Param(0) != "#staff" || kick.Param(1) != "bob" || !strings.HasPrefix(kick.Source, "ada!") {
+		t.Errorf("KICK line %v, want ada kicking bob from #staff", kick)
+	}
+	g.post("staff", "", "after the kick", ada...)
+	g.post("lobby", "gus", "marker")
+	for {
+		m, _ := bob.expect("PRIVMSG")
+		if m.Param(0) == "#staff" {
+			t.Fatalf("bob got %v after he was kicked", m)
+		}
+		if m.Param(1) == "marker" {
+			break
+		}
+	}
+	// The channel is gone: posting there is refused.
+	bob.send("PRIVMSG #staff :still here?")
+	bob.expect(ircmsg.ERR_CANNOTSENDTOCHAN)
+}

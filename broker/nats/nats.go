@@ -114,15 +114,17 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 }
 
 // wireEvent is an event on the NATS subject: the message as every client
-// sees it, plus the hub topics it was given at commit time.
+// sees it, plus the hub topics and revocation it was given at commit time.
 type wireEvent struct {
 	Message json.RawMessage `json:"m"`
 	Also    []string        `json:"a,omitempty"`
+	Revoke  string          `json:"r,omitempty"`
 }
 
 type wireEventIn struct {
 	Message parley.Message `json:"m"`
 	Also    []string       `json:"a,omitempty"`
+	Revoke  string         `json:"r,omitempty"`
 }
 
 // Publish hands events to this node's sequencer and sends them to the
@@ -132,7 +134,7 @@ func (b *Broker) Publish(_ context.Context, events []*parley.Event) error {
 	b.cfg.Sequencer.Offer(events)
 	wire := make([]wireEvent, len(events))
 	for i, ev := range events {
-		wire[i] = wireEvent{Message: ev.JSON(), Also: ev.Also}
+		wire[i] = wireEvent{Message: ev.JSON(), Also: ev.Also, Revoke: ev.Revoke}
 	}
 	data, err := json.Marshal(wire)
 	if err != nil {
@@ -157,6 +159,7 @@ func (b *Broker) receive(m *natsgo.Msg) {
 		}
 		ev := parley.NewEvent(w.Message)
 		ev.Also = w.Also
+		ev.Revoke = w.Revoke
 		events = append(events, ev)
 	}
 	b.cfg.Sequencer.Offer(events)

@@ -114,6 +114,7 @@ func TestEventsReachEveryNodeWithTheirTopics(t *testing.T) {
 	ev1 := log.commit(parley.Message{Room: "lobby", From: "ada", Text: "hello"})
 	ev2 := log.commit(parley.Message{Room: "lobby", From: "ada", Text: "kick"})
 	ev2.Also = []string{"@bob"} // a topic given only at commit time
+	ev2.Revoke = "bob"
 	if err := a.broker.Publish(context.Background(), []*parley.Event{ev1, ev2}); err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,8 @@ func TestEventsReachEveryNodeWithTheirTopics(t *testing.T) {
 	if got[0].Message.Text != "hello" || got[0].Message.From != "ada" {
 		t.Errorf("other node got %+v", got[0].Message)
 	}
-	if !slices.Equal(got[1].Also, []string{"@bob"}) {
-		t.Errorf("other node's event Also = %q, want [@bob]: commit-time topics must cross NATS", got[1].Also)
+	if !slices.Equal(got[1].Also, []string{"@bob"}) || got[1].Revoke != "bob" {
+		t.Errorf("other node's event Also = %q, Revoke = %q; want [@bob] and bob: commit-time routing must cross NATS", got[1].Also, got[1].Revoke)
 	}
 }
 
