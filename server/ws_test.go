@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -190,6 +191,61 @@ func TestWebSocketOrigins(t *testing.T) {
 			if json.NewDecoder(resp.Body).Decode(&body); body.Error.Code != "forbidden" {
 				t.Errorf("origin %s: body %+v, want the API's forbidden error", tc.origin, body)
 			}
+		}
+	}
+}
+
+// A logged-in user's direct conversations ride along on every connection:
+// they do not count against the room limit of a WebSocket subscribe, and
+// unsubscribing cannot drop them.
+func TestWebSocketConversationsDoNotCountAgainstTheRoomLimit(t *testing.T) {
+	others := make([]string, 33)
+	for i := range others {
+		others[i] = fmt.Sprintf("u%d", i)
+	}
+	n := peopleNode(t, server.Config{}, append([]string{"ada"}, others...)...)
+	ada := n.login("ada")
+	for _, u := range others {
+		if resp, body := n.do("POST", "/api/users/"+u+"/messages", `{"text":"hi"}`, with(ada, asJSON...)...); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("DM to %s: %d %s", u, resp.StatusCode, body)
+		}
+	}
+	createRoom(t, n, "dev")
+	c, _, err := n.wsDial("rooms=lobby", http.Header{"Authorization": {ada[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.c.CloseNow()
+	if f := c.next(); f.Type != "ready" {
+		t.Fatalf("first frame %s, want ready", f.raw)
+	}
+	control := func() wsFrame { // skips events (ada's own presence notices)
+		for {
+			if f := c.next(); f.Type != "" {
+				return f
+			}
+		}
+	}
+	c.send(map[string]any{"type": "subscribe", "ref": "s", "rooms": []string{"dev"}})
+	if f := control(); f.Type != "subscribed" {
+		t.Fatalf("subscribing to one more room with 33 conversations: %s", f.raw)
+	}
+	c.send(map[string]any{"type": "unsubscribe", "ref": "u", "rooms": []string{"@ada", parley.DirectRoomName("ada", "u0")}})
+	if f := control(); f.Type != "unsubscribed" {
+		t.Fatalf("unsubscribe: %s", f.raw)
+	}
+	u0 := n.login("u0")
+	resp, body := n.do("POST", "/api/users/ada/messages", `{"text":"still reaches ada"}`, with(u0, asJSON...)...)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("DM from u0: %d %s", resp.StatusCode, body)
+	}
+	for {
+		f := c.next()
+		if f.Text == "still reaches ada" {
+			break
+		}
+		if f.Type != "" {
+			t.Fatalf("after unsubscribing, got %s; want u0's direct message", f.raw)
 		}
 	}
 }
