@@ -126,15 +126,17 @@ func Replay(ctx context.Context, store parley.Store, rooms []string, cursor int6
 	}
 }
 
-// Recent returns the newest n messages over rooms, in ID order, as the
-// context a new client sees first.
-func Recent(ctx context.Context, store parley.Store, rooms []string, n int) ([]parley.Message, error) {
-	if n <= 0 {
+// Recent returns the newest n messages over rooms with IDs up to upTo, in
+// ID order, as the context a new client sees first. upTo is the cursor the
+// client's stream starts after: a message committed since is past it and
+// comes with the stream, so it must not be context as well.
+func Recent(ctx context.Context, store parley.Store, rooms []string, n int, upTo int64) ([]parley.Message, error) {
+	if n <= 0 || upTo <= 0 {
 		return nil, nil
 	}
 	var all []parley.Message
 	for _, r := range rooms {
-		msgs, err := store.Before(ctx, r, 0, n)
+		msgs, err := store.Before(ctx, r, upTo+1, n)
 		if err != nil {
 			return nil, err
 		}

@@ -101,17 +101,13 @@ func (h *Handler) start(ctx context.Context, req request) ([]*parley.Event, int6
 	if err != nil || req.last == 0 {
 		return nil, last, err
 	}
-	recent, err := stream.Recent(ctx, h.store, req.rooms, req.last)
+	recent, err := stream.Recent(ctx, h.store, req.rooms, req.last, last)
 	if err != nil {
 		return nil, 0, err
 	}
-	evs := make([]*parley.Event, 0, len(recent))
-	for _, m := range recent {
-		// A message committed after LastID is past the cursor: the next
-		// poll gets it, so it must not be sent now as well.
-		if m.ID <= last {
-			evs = append(evs, parley.NewEvent(m))
-		}
+	evs := make([]*parley.Event, len(recent))
+	for i, m := range recent {
+		evs[i] = parley.NewEvent(m)
 	}
 	return evs, last, nil
 }

@@ -181,7 +181,7 @@ func (s *Handler) start(ctx context.Context, req request) (int64, []parley.Messa
 	if err != nil {
 		return 0, nil, err
 	}
-	recent, err := stream.Recent(ctx, s.store, req.rooms, req.last)
+	recent, err := stream.Recent(ctx, s.store, req.rooms, req.last, last)
 	return last, recent, err
 }
 

@@ -220,7 +220,7 @@ func (c *conn) start(req request) error {
 		if c.cursor, err = c.h.store.LastID(c.h.ctx); err != nil {
 			return err
 		}
-		if recent, err = stream.Recent(c.h.ctx, c.h.store, c.rooms, req.last); err != nil {
+		if recent, err = stream.Recent(c.h.ctx, c.h.store, c.rooms, req.last, c.cursor); err != nil {
 			return err
 		}
 	}
