@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -182,6 +184,20 @@ func peopleScenario(t *testing.T, base string, browser context.Context) {
 	ada.waitJS(`document.getElementById('room-title').textContent === '#lobby'`)
 	ada.waitMember("bob")
 
+	// ---- removed from a private room: the page lets it go ----------------
+	// bob is invited and joins; ada removes him; when bob's stream next
+	// opens (he opens another room), it must not be refused forever for
+	// the room he lost.
+	ada.api("POST", "/api/rooms/secret/invites", `{"user":"bob"}`)
+	bob.api("POST", "/api/rooms/secret/join", "")
+	bob.do(chromedp.Evaluate[chromedp.Void](`location.hash = '#secret'`))
+	bob.waitJS(`document.getElementById('room-title').textContent === '#secret' && document.getElementById('status').textContent === 'live'`)
+	ada.api("POST", "/api/rooms", `{"name":"after-secret"}`)
+	ada.api("DELETE", "/api/rooms/secret/members/bob", "")
+	bob.do(chromedp.Evaluate[chromedp.Void](`location.hash = '#after-secret'`))
+	bob.waitJS(`document.getElementById('room-title').textContent === '#after-secret' && document.getElementById('status').textContent === 'live' &&
+		!document.querySelector('#rooms button[data-room="secret"]')`)
+
 	// ---- many tabs, one member -------------------------------------------
 	bob.do(chromedp.Click(chromedp.CSS(`#rooms button[data-room="lobby"]`)))
 	tabCtx, closeTab := chromedp.NewContext(bob.ctx) // a second tab, same cookies
@@ -285,6 +301,22 @@ func (p *page) login(name, password string) {
 }
 
 // waitFn waits until fn(args...) is truthy.
+// api calls the HTTP API from the page (with its cookies) and fails the
+// test unless the answer is a 2xx.
+func (p *page) api(method, path, body string) {
+	p.t.Helper()
+	init := map[string]any{"method": method, "headers": map[string]string{"Content-Type": "application/json"}}
+	if body != "" {
+		init["body"] = body
+	}
+	js, _ := json.Marshal(init)
+	run(p, chromedp.Evaluate[bool](fmt.Sprintf(`(window.apiStatus = 0, fetch(%q, %s).then((r) => { window.apiStatus = r.status; }), true)`, path, js)))
+	p.waitJS(`window.apiStatus !== 0`)
+	if status := run(p, chromedp.Evaluate[int](`window.apiStatus`)); status/100 != 2 {
+		p.t.Fatalf("page %s: %s %s answered %d", p.name, method, path, status)
+	}
+}
+
 func (p *page) waitFn(fn string, args ...any) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, stepTimeout)

@@ -1452,6 +1452,41 @@
       client.setName(null);
     } else if (err.status === 401 && loggedIn()) {
       sessionEnded();
+    } else if (err.status === 403 || err.status === 404 || err.status === 0) {
+      // Browsers hide why an event stream or WebSocket was refused
+      // (status 0), so any failure may be a room we lost.
+      pruneRooms();
+    }
+  }
+
+  // pruneRooms follows a stream refused for one of its rooms: we were
+  // removed from a private room, or it was deleted. Keep only the rooms the
+  // server still lists for us and reopen the stream with those; without
+  // this the stream would be refused again at every retry. It asks the
+  // server at most every few seconds.
+  let pruning = false;
+  let prunedAt = 0;
+  async function pruneRooms() {
+    if (pruning || Date.now() - prunedAt < 3000) return;
+    pruning = true;
+    prunedAt = Date.now();
+    try {
+      await refreshRooms();
+      const gone = subscribed.filter((n) => !isDirect(n) && knownRooms.indexOf(n) < 0);
+      if (!gone.length) return; // refused for another reason: keep retrying
+      gone.forEach((n) => {
+        rooms.delete(n);
+        members.delete(n);
+        membersFresh.delete(n);
+      });
+      subscribed = subscribed.filter((n) => gone.indexOf(n) < 0);
+      if (!canOpen(current)) current = 'lobby';
+      if (!isDirect(current) && subscribed.indexOf(current) < 0) subscribed.push(current);
+      if (!subscribed.length) subscribed.push('lobby');
+      client.setRooms(subscribed.slice().sort());
+      openRoom(current);
+    } finally {
+      pruning = false;
     }
   }
 
