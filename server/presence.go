@@ -30,6 +30,21 @@ type presenceHub struct {
 	// them of a change here. Both nil on a single node.
 	remote   *presence.Remote
 	announce func()
+
+	// grace delays leave notices: a person back in the room within it (a
+	// page reopening its stream to change rooms, a reconnect) never left,
+	// and neither the leave nor the join is recorded. 0: no delay.
+	grace   time.Duration
+	mu      sync.Mutex
+	pending map[presenceKey]*pendingLeave
+}
+
+type presenceKey struct{ room, name string }
+
+// pendingLeave is a leave waiting out the grace.
+type pendingLeave struct {
+	timer  *time.Timer
+	change presence.Change
 }
 
 // Members lists the people present in room on any node of the cluster.
@@ -48,13 +63,11 @@ func (p *presenceHub) expire() {
 	if !recorder {
 		return
 	}
-	var record []presence.Change
 	for _, c := range leaves {
 		if !p.tracker.Present(c.Room, c.Person.Name) {
-			record = append(record, c)
+			p.record(c) // no grace: the lease has already passed
 		}
 	}
-	p.notify(record)
 }
 
 var _ stream.Presence = (*presenceHub)(nil)
@@ -93,8 +106,8 @@ func (s *presenceSession) Leave() {
 	})
 }
 
-// notify records each change as a notice. A failure costs a notice, not
-// the presence itself, so it is logged and not returned.
+// notify records each change as a notice (see record), a leave after the
+// grace.
 //
 // In a cluster, a change here that leaves the person's presence on the
 // whole cluster as it was (they are also present on another node) is not
@@ -107,15 +120,94 @@ func (p *presenceHub) notify(changes []presence.Change) {
 		if p.remote != nil && p.remote.Present(c.Room, c.Person.Name) {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := p.chat.Presence(ctx, c.Room, c.Person.Name, c.Joined)
-		cancel()
-		if err != nil && parley.ErrorCode(err) != parley.ENotFound && parley.ErrorCode(err) != parley.EUnavailable {
-			p.log.Warn("recording presence notice", "room", c.Room, "user", c.Person.Name, "err", err)
+		if p.grace > 0 {
+			key := presenceKey{c.Room, c.Person.Name}
+			if !c.Joined {
+				p.deferLeave(key, c)
+				continue
+			}
+			if p.cancelLeave(key) {
+				continue // back within the grace: they never left
+			}
 		}
-		if p.onChange != nil {
-			p.onChange(c, time.Now())
+		p.record(c)
+	}
+}
+
+// deferLeave records c after the grace, unless the person is back by then.
+func (p *presenceHub) deferLeave(key presenceKey, c presence.Change) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending == nil {
+		p.pending = make(map[presenceKey]*pendingLeave)
+	}
+	if old := p.pending[key]; old != nil {
+		old.timer.Stop()
+	}
+	pl := &pendingLeave{change: c}
+	pl.timer = time.AfterFunc(p.grace, func() {
+		p.mu.Lock()
+		if p.pending[key] != pl {
+			p.mu.Unlock()
+			return // cancelled or replaced meanwhile
 		}
+		delete(p.pending, key)
+		p.mu.Unlock()
+		if !p.present(c) {
+			p.record(c)
+		}
+	})
+	p.pending[key] = pl
+}
+
+// cancelLeave drops a pending leave, reporting whether there was one.
+func (p *presenceHub) cancelLeave(key presenceKey) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pl := p.pending[key]
+	if pl == nil {
+		return false
+	}
+	pl.timer.Stop()
+	delete(p.pending, key)
+	return true
+}
+
+// flush records the pending leaves at once (shutdown).
+func (p *presenceHub) flush() {
+	p.mu.Lock()
+	var due []presence.Change
+	for key, pl := range p.pending {
+		if pl.timer.Stop() {
+			due = append(due, pl.change)
+		}
+		delete(p.pending, key)
+	}
+	p.mu.Unlock()
+	for _, c := range due {
+		if !p.present(c) {
+			p.record(c)
+		}
+	}
+}
+
+// present reports whether c's person is in c's room on any node.
+func (p *presenceHub) present(c presence.Change) bool {
+	return p.tracker.Present(c.Room, c.Person.Name) || (p.remote != nil && p.remote.Present(c.Room, c.Person.Name))
+}
+
+// record stores c as a join or leave notice and tells the webhook. A
+// failure costs a notice, not the presence itself, so it is logged and not
+// returned.
+func (p *presenceHub) record(c presence.Change) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	err := p.chat.Presence(ctx, c.Room, c.Person.Name, c.Joined)
+	cancel()
+	if err != nil && parley.ErrorCode(err) != parley.ENotFound && parley.ErrorCode(err) != parley.EUnavailable {
+		p.log.Warn("recording presence notice", "room", c.Room, "user", c.Person.Name, "err", err)
+	}
+	if p.onChange != nil {
+		p.onChange(c, time.Now())
 	}
 }
 

@@ -48,6 +48,9 @@ type Config struct {
 	// Node names this node in logs, health and NATS; default host-pid.
 	// Names must differ between the nodes of a cluster.
 	Node string
+	// PresenceGrace delays leave notices: someone back in the room within
+	// it (a page changing rooms reopens its stream) never left. 0: none.
+	PresenceGrace time.Duration
 	// PresenceLease is how soon the people of a cluster node that died
 	// lapse on the others; default DefaultPresenceLease.
 	PresenceLease time.Duration
@@ -182,7 +185,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		RateBurst:  cfg.RateBurst,
 		Logger:     cfg.Logger,
 	})
-	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook}
+	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook, grace: cfg.PresenceGrace}
 	if err := s.shareClusterPresence(cfg); err != nil {
 		s.Close()
 		return nil, err
@@ -314,6 +317,9 @@ func (s *Server) Close() error {
 		s.sessions.Close() // if New failed before the poll handler took it
 	}
 	s.retention.close() // a nil loop does nothing
+	if s.presence != nil {
+		s.presence.flush() // leaves waiting out the grace are recorded now
+	}
 	s.chat.Close()
 	s.cluster.close() // a nil link does nothing
 	s.hooks.Close()   // a nil sender does nothing
