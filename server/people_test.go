@@ -295,19 +295,23 @@ func TestWebSocketActsAsItsIdentity(t *testing.T) {
 	}
 	defer c.c.CloseNow()
 	c.send(map[string]any{"type": "send", "ref": "r1", "room": "lobby", "text": "who am I", "name": "bob"})
-	for {
+	// The socket's join and its line may come in either order: its
+	// presence is entered as the socket starts, concurrently with the send.
+	var joined, posted bool
+	for !joined || !posted {
 		ev := watch.next(5 * time.Second)
 		m := ev.message(t)
 		if m.Kind == parley.KindJoin {
 			if m.From != "ada" {
 				t.Errorf("join from %q, want ada (the socket's identity)", m.From)
 			}
+			joined = true
 			continue
 		}
 		if m.From != "ada" || m.Text != "who am I" {
 			t.Fatalf("socket logged in as ada posted %+v: it must not speak as the name it sends", m)
 		}
-		break
+		posted = true
 	}
 	_, body := n.do("GET", "/api/rooms/lobby/members", "")
 	if !strings.Contains(string(body), `"name":"ada"`) {

@@ -35,7 +35,7 @@ func TestPresenceGraceHidesReconnects(t *testing.T) {
 	}
 	first.close()
 	second := n.subscribe("rooms=lobby&name=ada", "") // back at once
-	time.Sleep(2 * grace)                              // let the grace pass: nothing may be recorded
+	time.Sleep(2 * grace)                             // let the grace pass: nothing may be recorded
 	if got := notices(n.post("lobby", "gus", "marker 2").ID); len(got) != 0 {
 		t.Fatalf("notices %+v after a reconnect within the grace, want none", got)
 	}
