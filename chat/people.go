@@ -319,7 +319,6 @@ func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user strin
 		msg:    parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name},
 		also:   []string{parley.UserTopic(user)},
 		revoke: user,
-		done:   make(chan error, 1),
 	})
 	return err
 }

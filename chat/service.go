@@ -101,10 +101,12 @@ func (s *Service) Store() parley.Store { return s.store }
 // commit queues m for the committer and waits for its answer. also lists
 // hub topics, besides the room, that get the event.
 func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) (parley.Message, error) {
-	return s.commitPost(ctx, &post{msg: m, also: also, done: make(chan error, 1)})
+	return s.commitPost(ctx, &post{msg: m, also: also})
 }
 
+// commitPost is commit for a post with more than extra topics.
 func (s *Service) commitPost(ctx context.Context, p *post) (parley.Message, error) {
+	p.done = make(chan error, 1)
 	select {
 	case <-s.done: // checked first: select picks at random among ready cases
 		return parley.Message{}, errShuttingDown

@@ -19,10 +19,9 @@ import (
 	ergomsg "github.com/ergochat/irc-go/ircmsg"
 
 	"github.com/parley-chat/parley"
-	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/irc/ircmsg"
 	"github.com/parley-chat/parley/server"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 const password = "correct horse battery"
@@ -44,20 +43,7 @@ type gateway struct {
 func startGateway(t *testing.T, cfg server.Config, irc server.IRCConfig, users ...string) *gateway {
 	t.Helper()
 	cfg.DB = filepath.Join(t.TempDir(), "parley.db")
-	st, err := sqlite.Open(context.Background(), cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range users {
-		if err := st.CreateUser(context.Background(), parley.User{Name: u}, hash); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.Close()
+	servicetest.CreateUsers(t, cfg.DB, password, users...)
 	irc.Addr = "127.0.0.1:0"
 	cfg.IRC = &irc
 	srv, err := server.New(context.Background(), cfg)

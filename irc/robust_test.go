@@ -2,14 +2,7 @@ package irc_test
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,6 +11,8 @@ import (
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/irc/ircmsg"
 	"github.com/parley-chat/parley/server"
+
+	"github.com/parley-chat/parley/internal/servicetest"
 )
 
 // A client that stops answering is pinged, then disconnected.
@@ -128,23 +123,8 @@ func TestTLSListener(t *testing.T) {
 }
 
 func selfSigned(t *testing.T) *tls.Config {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	cert, _ := servicetest.SelfSigned(t)
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 // Failed IRC logins count against the same lockout as web logins: an

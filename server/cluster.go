@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/parley-chat/parley"
@@ -119,7 +118,7 @@ func defaultNodeName() string {
 	if err != nil || host == "" {
 		host = "parley"
 	}
-	return fmt.Sprintf("%s-%s", host, strconv.Itoa(os.Getpid()))
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // RemoteMembers lists the people present in room on the other nodes of the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/session/sessiontest"
 	"github.com/parley-chat/parley/store/sqlite"
@@ -24,20 +25,7 @@ const password = "correct horse battery"
 func peopleNode(t *testing.T, cfg server.Config, users ...string) *node {
 	t.Helper()
 	cfg.DB = filepath.Join(t.TempDir(), "parley.db")
-	st, err := sqlite.Open(context.Background(), cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, u := range users {
-		if err := st.CreateUser(context.Background(), parley.User{Name: u, Admin: u == "root"}, hash); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.Close()
+	servicetest.CreateUsers(t, cfg.DB, password, users...)
 	return startNode(t, cfg)
 }
 

@@ -172,9 +172,14 @@ type Session interface {
 func Present(rooms []string) []string {
 	out := make([]string, 0, len(rooms))
 	for _, r := range rooms {
-		if !strings.HasPrefix(r, "@") {
+		if !Carried(r) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
+
+// Carried reports whether a topic is one ParseRooms adds to a logged-in
+// user's stream (a direct conversation or their UserTopic, all named
+// "@..."), as opposed to a room the client chose.
+func Carried(topic string) bool { return strings.HasPrefix(topic, "@") }

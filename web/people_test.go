@@ -12,9 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/parley-chat/parley"
-	"github.com/parley-chat/parley/auth"
-	"github.com/parley-chat/parley/store/sqlite"
+	"github.com/parley-chat/parley/internal/servicetest"
 )
 
 const (
@@ -49,7 +47,8 @@ func TestBrowserPeople(t *testing.T) {
 
 	// The accounts go into the database before the server opens it.
 	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	createUsers(t, dbPath, map[string]string{"ada": adaPassword, "bob": bobPassword})
+	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
+	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
 	ts := &testServer{t: t, dbPath: dbPath}
 	ts.start()
 	t.Cleanup(ts.stop)
@@ -255,27 +254,6 @@ func peopleScenario(t *testing.T, base string, browser context.Context) {
 
 	for _, p := range []*page{ada, gus} {
 		p.checkConsole()
-	}
-}
-
-// createUsers stores accounts in the database at dbPath, before a server
-// opens it.
-func createUsers(t *testing.T, dbPath string, users map[string]string) {
-	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	for name, password := range users {
-		hash, err := auth.HashPassword(password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := st.CreateUser(ctx, parley.User{Name: name}, hash); err != nil {
-			t.Fatalf("creating user %s: %v", name, err)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/store/sqlite"
 )
 
@@ -42,7 +43,7 @@ func TestBrowserSearch(t *testing.T) {
 	execPath := findBrowser(t)
 
 	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	createUsers(t, dbPath, map[string]string{"ada": adaPassword})
+	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
 	hitID := seedArchive(t, dbPath)
 	ts := &testServer{t: t, dbPath: dbPath}
 	ts.start()

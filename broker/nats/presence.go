@@ -75,9 +75,9 @@ func (p *PresenceShare) run() {
 	for {
 		select {
 		case <-p.kick:
-			p.publish(presence.Snapshot{Node: p.b.cfg.Node, Rooms: p.cfg.Snapshot()})
+			p.publishOwn()
 		case <-ticker.C:
-			p.publish(presence.Snapshot{Node: p.b.cfg.Node, Rooms: p.cfg.Snapshot()})
+			p.publishOwn()
 			if p.cfg.Tick != nil {
 				p.cfg.Tick()
 			}
@@ -85,6 +85,11 @@ func (p *PresenceShare) run() {
 			return
 		}
 	}
+}
+
+// publishOwn announces this node's presence as it is now.
+func (p *PresenceShare) publishOwn() {
+	p.publish(presence.Snapshot{Node: p.b.cfg.Node, Rooms: p.cfg.Snapshot()})
 }
 
 func (p *PresenceShare) publish(s presence.Snapshot) {

@@ -1,7 +1,9 @@
-// Package servicetest gives tests the external services the cluster code
-// runs on: a fresh PostgreSQL database and a NATS server, shared or private.
+// Package servicetest gives tests what they set up around a node: the
+// external services the cluster code runs on (a fresh PostgreSQL
+// database, a NATS server shared or private, a TCP proxy that can cut
+// them), accounts in a SQLite file, and a self-signed certificate.
 // A test whose service cannot be reached is skipped with a message that
-// says how to provide it; CI (.ci/run) always starts both.
+// says how to provide it; CI (.ci/run) always starts both services.
 package servicetest
 
 import (

@@ -156,7 +156,9 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 			return
 		}
 		for _, r := range c.wanted {
-			if !slices.Contains(listed, r) || carried(r) {
+			// Carried topics (direct conversations, the user's topic)
+			// cannot be unsubscribed: direct messages always arrive.
+			if !slices.Contains(listed, r) || stream.Carried(r) {
 				ch.rooms = append(ch.rooms, r)
 			}
 		}
@@ -179,7 +181,8 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 			ch.added = append(ch.added, r)
 		}
 	}
-	if n := chosen(c.wanted) + len(ch.added); n > stream.MaxRooms {
+	// Carried topics do not count against the limit.
+	if n := len(stream.Present(c.wanted)) + len(ch.added); n > stream.MaxRooms {
 		c.reject(ref, parley.Errorf(parley.EInvalid, "too many rooms: subscribing would make %d, at most %d per connection; unsubscribe from some first", n, stream.MaxRooms))
 		return
 	}
@@ -187,23 +190,6 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 	c.wanted = ch.rooms
 	c.movePresence(ch.rooms)
 	c.hand(command{change: ch})
-}
-
-// carried reports whether a topic is one the server adds to a logged-in
-// user's connection (their direct conversations and their UserTopic, all
-// named "@..."): such topics neither count against stream.MaxRooms nor
-// can be unsubscribed, so that direct messages always arrive.
-func carried(topic string) bool { return strings.HasPrefix(topic, "@") }
-
-// chosen counts the rooms a client chose, leaving out the carried topics.
-func chosen(rooms []string) int {
-	n := 0
-	for _, r := range rooms {
-		if !carried(r) {
-			n++
-		}
-	}
-	return n
 }
 
 // parseCursor reads a subscribe's cursor: a JSON number, or a string of
