@@ -35,6 +35,9 @@ func TestKickedUserStopsReceivingTheRoom(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.c.CloseNow()
+	if f := ws.next(); f.Type != "ready" { // subscribed: later posts reach it
+		t.Fatalf("first frame %s, want ready", f.raw)
+	}
 	post := func(room, text string, hdr []string) int64 {
 		t.Helper()
 		resp, body := n.do("POST", "/api/rooms/"+room+"/messages", `{"text":"`+text+`","name":"gus"}`, with(hdr, asJSON...)...)
