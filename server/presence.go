@@ -37,6 +37,8 @@ type presenceHub struct {
 	grace   time.Duration
 	mu      sync.Mutex
 	pending map[presenceKey]*pendingLeave
+	closed  bool           // by close: nothing more is recorded
+	running sync.WaitGroup // goNotify's goroutines
 }
 
 type presenceKey struct{ room, name string }
@@ -101,9 +103,35 @@ func (s *presenceSession) Leave() {
 	s.once.Do(func() {
 		changes := s.hub.tracker.Remove(s.id)
 		if len(changes) > 0 {
-			go s.hub.notify(changes)
+			s.hub.goNotify(changes)
 		}
 	})
+}
+
+// goNotify records changes on a goroutine of its own (Leave must not
+// block), which close waits for: none may reach the store once it closes.
+func (p *presenceHub) goNotify(changes []presence.Change) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return // shutting down: the notices could not be stored anyway
+	}
+	p.running.Add(1)
+	go func() {
+		defer p.running.Done()
+		p.notify(changes)
+	}()
+}
+
+// close records the leaves waiting out the grace, waits for notices in
+// flight, and records no more. The server calls it before closing the
+// chat service and the store.
+func (p *presenceHub) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.flush()
+	p.running.Wait()
 }
 
 // notify records each change as a notice (see record), a leave after the
@@ -138,6 +166,9 @@ func (p *presenceHub) notify(changes []presence.Change) {
 func (p *presenceHub) deferLeave(key presenceKey, c presence.Change) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
 	if p.pending == nil {
 		p.pending = make(map[presenceKey]*pendingLeave)
 	}
@@ -152,7 +183,9 @@ func (p *presenceHub) deferLeave(key presenceKey, c presence.Change) {
 			return // cancelled or replaced meanwhile
 		}
 		delete(p.pending, key)
+		p.running.Add(1) // under mu, so close waits for it
 		p.mu.Unlock()
+		defer p.running.Done()
 		if !p.present(c) {
 			p.record(c)
 		}

@@ -318,7 +318,7 @@ func (s *Server) Close() error {
 	}
 	s.retention.close() // a nil loop does nothing
 	if s.presence != nil {
-		s.presence.flush() // leaves waiting out the grace are recorded now
+		s.presence.close() // pending and in-flight notices, before the store closes
 	}
 	s.chat.Close()
 	s.cluster.close() // a nil link does nothing
