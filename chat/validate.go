@@ -60,19 +60,53 @@ func validateText(text string, maxLen int) (string, error) {
 	if !utf8.ValidString(text) {
 		return "", parley.Errorf(parley.EInvalid, "text is not valid UTF-8")
 	}
-	if strings.TrimSpace(text) == "" {
-		return "", parley.Errorf(parley.EInvalid, "text is empty: send at least one visible character")
-	}
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	n := 0
+	visible := false
 	for _, r := range text {
 		n++
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
 			return "", parley.Errorf(parley.EInvalid, "text contains the control character %U: remove it", r)
 		}
+		if isBidiControl(r) {
+			return "", parley.Errorf(parley.EInvalid,
+				"text contains the bidirectional formatting character %U, which can make a line look like something else: remove it", r)
+		}
+		if !visible && isVisible(r) {
+			visible = true
+		}
+	}
+	if !visible {
+		return "", parley.Errorf(parley.EInvalid, "text is empty: send at least one visible character")
 	}
 	if n > maxLen {
 		return "", parley.Errorf(parley.ETooLarge, "text is %d characters long: the limit is %d", n, maxLen)
 	}
 	return text, nil
+}
+
+// isBidiControl reports the explicit bidirectional embeddings, overrides
+// and isolates (U+202A–U+202E, U+2066–U+2069). Text with them can reorder
+// what follows it on screen, so that a line or a link disguises itself;
+// they are refused rather than stripped, so that what is stored is what
+// the sender sent. The implicit marks (U+200E, U+200F, U+061C) stay:
+// right-to-left writers need them and they reorder nothing around them.
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
+}
+
+// isVisible reports whether r draws something: not white space, not a
+// format character (zero-width space and joiners, BOM), not a default
+// ignorable code point (Hangul fillers, variation selectors), and not the
+// blank Braille pattern.
+func isVisible(r rune) bool {
+	switch {
+	case unicode.IsSpace(r), unicode.IsControl(r),
+		unicode.Is(unicode.Cf, r),
+		unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r),
+		unicode.Is(unicode.Variation_Selector, r),
+		r == '\u2800', r == '\u200B':
+		return false
+	}
+	return true
 }
