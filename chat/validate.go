@@ -1,9 +1,12 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/parley-chat/parley"
 )
@@ -50,8 +53,77 @@ func ValidateName(name string) error {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
 			return parley.Errorf(parley.EInvalid, "name %q is not allowed: use letters, digits, '-', '_' and '.'", name)
 		}
+		if !isVisible(r) {
+			return parley.Errorf(parley.EInvalid, "name contains the invisible character %U: remove it", r)
+		}
+	}
+	if !norm.NFKC.IsNormalString(name) {
+		return parley.Errorf(parley.EInvalid,
+			"name %q uses compatibility forms (such as fullwidth letters) that look like other letters: type it as %q", name, norm.NFKC.String(name))
+	}
+	if a, b, mixed := mixedScripts(name); mixed {
+		return parley.Errorf(parley.EInvalid,
+			"name %q mixes %s and %s letters, which lets it pass for someone else's: use letters of one script", name, a, b)
 	}
 	return nil
+}
+
+// nameScripts are the scripts a name's letters are told apart by. A name
+// takes its letters from one of them; Han may go with the Japanese kana
+// or with Hangul, as those languages write it.
+var nameScripts = []struct {
+	name  string
+	table *unicode.RangeTable
+}{
+	{"Latin", unicode.Latin}, {"Cyrillic", unicode.Cyrillic}, {"Greek", unicode.Greek},
+	{"Armenian", unicode.Armenian}, {"Georgian", unicode.Georgian}, {"Cherokee", unicode.Cherokee},
+	{"Arabic", unicode.Arabic}, {"Hebrew", unicode.Hebrew}, {"Devanagari", unicode.Devanagari},
+	{"Bengali", unicode.Bengali}, {"Thai", unicode.Thai}, {"Han", unicode.Han},
+	{"Hiragana", unicode.Hiragana}, {"Katakana", unicode.Katakana}, {"Hangul", unicode.Hangul},
+	{"Bopomofo", unicode.Bopomofo},
+}
+
+// scriptsMix lists the pairs of scripts one language writes together.
+var scriptsMix = map[[2]string]bool{
+	{"Han", "Hiragana"}: true, {"Han", "Katakana"}: true, {"Hiragana", "Katakana"}: true,
+	{"Han", "Hangul"}: true, {"Han", "Bopomofo"}: true,
+}
+
+// mixedScripts reports two scripts that name's letters come from which no
+// language writes together (Latin with Cyrillic, say: "аlice" with a
+// Cyrillic "а"). Digits and punctuation belong to no script here. Letters
+// of a script not listed count as that script of their own.
+func mixedScripts(name string) (string, string, bool) {
+	var seen []string
+	for _, r := range name {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		script := "other"
+		for _, s := range nameScripts {
+			if unicode.Is(s.table, r) {
+				script = s.name
+				break
+			}
+		}
+		if script == "other" {
+			for n, t := range unicode.Scripts {
+				if unicode.Is(t, r) {
+					script = n
+					break
+				}
+			}
+		}
+		for _, prev := range seen {
+			if prev != script && !scriptsMix[[2]string{prev, script}] && !scriptsMix[[2]string{script, prev}] {
+				return prev, script, true
+			}
+		}
+		if !slices.Contains(seen, script) {
+			seen = append(seen, script)
+		}
+	}
+	return "", "", false
 }
 
 // validateText checks a chat line against the limits and returns it with

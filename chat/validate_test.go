@@ -69,6 +69,11 @@ func TestValidateNames(t *testing.T) {
 		"ada": true, "Ada.L": true, "zoë": true, "王小明": true, "a_b-c": true,
 		"": false, "a b": false, "<b>": false, "a\x00": false, "\xff": false,
 		strings.Repeat("x", 32): true, strings.Repeat("x", 33): false,
+		// Lookalikes and blanks (issue 14): a Cyrillic "а", fullwidth
+		// letters, an invisible Hangul filler, a name of fillers only.
+		"\u0430lice": false, "\uff41lice": false, "alice\u3164": false, "\u3164\u3164": false,
+		"\u115f": false, "a\u200db": false,
+		"Алиса": true, "Ἀλέξανδρος": true, "山田たろう": true, "김민준": true, "user42": true, "ada-2.0": true,
 	}
 	for name, ok := range names {
 		if err := ValidateName(name); (err == nil) != ok {
