@@ -1,25 +1,22 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/internal/strictjson"
 )
 
 // maxBody bounds a request body. A message of 2000 characters of 4 bytes
 // each, JSON-escaped, fits comfortably.
 const maxBody = 64 << 10
 
-// decodeJSON reads exactly one JSON object with no unknown fields into v.
-// The body must be valid UTF-8: encoding/json would otherwise replace bad
-// bytes with U+FFFD and store something the client never sent.
+// decodeJSON reads exactly one JSON object into v, strictly: no unknown,
+// duplicate or differently-cased fields, valid UTF-8 and no escaped lone
+// surrogate (see package strictjson).
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
@@ -29,34 +26,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return parley.Errorf(parley.EInvalid, "reading request body: %v", err)
 	}
-	if !utf8.Valid(body) {
-		return parley.Errorf(parley.EInvalid, "request body is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return parley.Errorf(parley.EInvalid, "request body is empty: send a JSON object")
-		case errors.As(err, &syntax):
-			return parley.Errorf(parley.EInvalid, "request body is not valid JSON (at byte %d)", syntax.Offset)
-		case errors.As(err, &typ):
-			return parley.Errorf(parley.EInvalid, "field %q must be a %s", typ.Field, typ.Type)
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return parley.Errorf(parley.EInvalid, "request body has an %s", strings.TrimPrefix(err.Error(), "json: "))
-		default:
-			return parley.Errorf(parley.EInvalid, "request body is not valid JSON: %v", err)
-		}
-	}
-	if dec.More() {
-		return parley.Errorf(parley.EInvalid, "request body holds more than one JSON value: send one object")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return parley.Errorf(parley.EInvalid, "request body has data after the JSON object")
-	}
-	return nil
+	return strictjson.Decode(body, v, "request body")
 }
 
 // requireJSON refuses state-changing requests that are not JSON. Together

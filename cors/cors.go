@@ -148,10 +148,17 @@ func (p *Policy) allow(origin string) (ok, credentials bool) {
 }
 
 // Handler applies the policy in front of next. With the policy off it
-// returns next itself.
+// adds no headers and refuses every preflight with 403, as it refuses a
+// foreign origin's when it is on.
 func (p *Policy) Handler(next http.Handler) http.Handler {
 	if !p.Enabled() {
-		return next
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if origin := r.Header.Get("Origin"); origin != "" && isPreflight(r) {
+				p.refuse(w, r, origin)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -162,8 +169,7 @@ func (p *Policy) Handler(next http.Handler) http.Handler {
 			return
 		}
 		ok, creds := p.allow(origin)
-		preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-		if preflight {
+		if isPreflight(r) {
 			if !ok {
 				p.refuse(w, r, origin)
 				return
@@ -181,6 +187,11 @@ func (p *Policy) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// isPreflight tells a CORS preflight from any other OPTIONS request.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
 func (p *Policy) allowOrigin(h http.Header, origin string, creds bool) {

@@ -55,8 +55,15 @@ func TestDisabledPolicyIsTransparent(t *testing.T) {
 	req.Header.Set("Origin", "https://a.example")
 	req.Header.Set("Access-Control-Request-Method", "GET")
 	p.Handler(next).ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("disabled policy answered a preflight %d with %v, want 403 without CORS headers", rec.Code, rec.Header())
+	}
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest("GET", "/api/poll", nil)
+	req.Header.Set("Origin", "https://a.example")
+	p.Handler(next).ServeHTTP(rec, req)
 	if rec.Code != 299 || len(rec.Header()) != 0 {
-		t.Errorf("disabled policy answered %d with %v", rec.Code, rec.Header())
+		t.Errorf("disabled policy answered a GET %d with %v, want it passed through untouched", rec.Code, rec.Header())
 	}
 }
 

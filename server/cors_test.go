@@ -85,8 +85,8 @@ func TestCORSPreflight(t *testing.T) {
 // With no origins configured, no answer carries a CORS header.
 func TestCORSOffByDefault(t *testing.T) {
 	n := startNode(t, server.Config{})
-	if c := corsHeaders(preflight(n, "/api/poll", appOrigin, "GET").Header); len(c) != 0 {
-		t.Errorf("preflight answered with %v", c)
+	if r := preflight(n, "/api/poll", appOrigin, "GET"); r.StatusCode != http.StatusForbidden || len(corsHeaders(r.Header)) != 0 {
+		t.Errorf("preflight answered %d with %v, want 403 without CORS headers (docs/API.md)", r.StatusCode, corsHeaders(r.Header))
 	}
 	r, err := n.pollGet("rooms=lobby", "Origin", appOrigin)
 	if err != nil {

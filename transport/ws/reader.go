@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/internal/strictjson"
 	"github.com/parley-chat/parley/stream"
 )
 
@@ -246,43 +246,9 @@ func (c *conn) hand(cmd command) {
 	}
 }
 
-// decode reads exactly one JSON object with no unknown fields.
+// decode reads exactly one JSON object, strictly (see package strictjson).
 func decode(data []byte, v *clientMessage) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.Is(err, io.EOF):
-			return parley.Errorf(parley.EInvalid, "message is empty: send a JSON object")
-		case errors.As(err, &syntax):
-			return parley.Errorf(parley.EInvalid, "message is not valid JSON (at byte %d)", syntax.Offset)
-		case errors.As(err, &typ):
-			if typ.Field == "" {
-				return parley.Errorf(parley.EInvalid, "message must be a JSON object, not %s", typ.Value)
-			}
-			return parley.Errorf(parley.EInvalid, "field %q must be a %s", typ.Field, jsonType(typ.Type.Kind().String()))
-		case strings.HasPrefix(err.Error(), "json: unknown field"):
-			return parley.Errorf(parley.EInvalid, "message has an %s", strings.TrimPrefix(err.Error(), "json: "))
-		default:
-			return parley.Errorf(parley.EInvalid, "message is not valid JSON: %v", err)
-		}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return parley.Errorf(parley.EInvalid, "message has data after the JSON object: send one object per frame")
-	}
-	return nil
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "slice":
-		return "list"
-	case "ptr":
-		return "string"
-	}
-	return kind
+	return strictjson.Decode(data, v, "message")
 }
 
 // checkRef accepts a request's ref: absent or null, a string or a number,
