@@ -11,6 +11,11 @@ type Identity struct {
 	Rooms []string
 }
 
+// Scoped reports whether the identity is limited to the rooms it names. A
+// scoped identity gets exactly its rooms: no direct messages (sent,
+// received or read), no user topic, no new rooms.
+func (id Identity) Scoped() bool { return id.Rooms != nil }
+
 // IdentityKind says how an identity was established.
 type IdentityKind uint8
 

@@ -66,7 +66,10 @@ func (p *People) withHash(ctx context.Context, f func()) error {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var body struct{ Name, Password string }
+	var body struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
@@ -148,7 +151,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.EForbidden, "registration is closed on this server: ask an admin for an account"))
 		return
 	}
-	var body struct{ Name, Password string }
+	var body struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return

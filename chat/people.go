@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -75,6 +76,9 @@ func (s *Service) Direct(ctx context.Context, id parley.Identity, client, to, te
 	if id.Kind != parley.Registered {
 		return parley.Message{}, parley.Errorf(parley.EUnauthorized, "log in to send direct messages")
 	}
+	if id.Scoped() {
+		return parley.Message{}, errScoped("send direct messages")
+	}
 	if s.cfg.Users == nil || s.cfg.RoomAccess == nil {
 		return parley.Message{}, parley.Errorf(parley.EUnavailable, "direct messages are not enabled on this server")
 	}
@@ -129,7 +133,7 @@ func (s *Service) directRoom(ctx context.Context, a, b string) (string, error) {
 // Conversations returns the direct conversations of a registered user, so
 // that a connection can replay and follow them.
 func (s *Service) Conversations(ctx context.Context, id parley.Identity) ([]string, error) {
-	if id.Kind != parley.Registered || s.cfg.RoomAccess == nil {
+	if id.Kind != parley.Registered || id.Scoped() || s.cfg.RoomAccess == nil {
 		return nil, nil
 	}
 	rooms, err := s.cfg.RoomAccess.RoomsOf(ctx, id.Name)
@@ -201,6 +205,9 @@ func (s *Service) Presence(ctx context.Context, room, name string, joined bool) 
 // CreateRoomAs creates a room of the given visibility (public or private);
 // a registered creator becomes its owner.
 func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, name, visibility string) (parley.Room, error) {
+	if id.Scoped() {
+		return parley.Room{}, errScoped("create rooms")
+	}
 	if visibility == "" {
 		visibility = parley.RoomPublic
 	}
@@ -383,6 +390,9 @@ func (s *Service) ReadableRooms(ctx context.Context, id parley.Identity) ([]Room
 	}
 	out := make([]RoomInfo, 0, len(rooms))
 	for _, r := range rooms {
+		if id.Scoped() && !slices.Contains(id.Rooms, r.Name) {
+			continue
+		}
 		info := RoomInfo{Room: r, Visibility: parley.RoomPublic}
 		if s.cfg.RoomAccess != nil {
 			rs, err := s.cfg.RoomAccess.RoomSettings(ctx, r.Name)
@@ -416,4 +426,9 @@ func (s *Service) SetNotices(ctx context.Context, id parley.Identity, room strin
 	}
 	rs.Notices = on
 	return s.cfg.RoomAccess.UpdateRoom(ctx, room, rs)
+}
+
+// errScoped refuses what a token limited to rooms may not do.
+func errScoped(what string) error {
+	return parley.Errorf(parley.EForbidden, "your token is limited to its rooms: it may not %s", what)
 }

@@ -56,7 +56,9 @@ func ParseRooms(ctx context.Context, rooms RoomChecker, list string) ([]string, 
 	if err := rooms.CanRead(ctx, id, out...); err != nil {
 		return nil, err
 	}
-	if id.Kind != parley.Registered {
+	if id.Kind != parley.Registered || id.Scoped() {
+		// A token limited to rooms carries exactly them: not the user's
+		// direct conversations or their inbox.
 		return out, nil
 	}
 	convs, err := rooms.Conversations(ctx, id)
