@@ -1,5 +1,11 @@
 package parley
 
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
 // Identity is who is behind a request or a connection.
 type Identity struct {
 	Name  string // "" when anonymous
@@ -9,6 +15,68 @@ type Identity struct {
 	// Rooms, when not nil, limits a connection to these rooms: an
 	// application's connection token names the rooms it allows.
 	Rooms []string
+
+	// What the identity was established with, so that a connection opened
+	// with it ends when it is revoked (see CredentialTopics): the hash of
+	// a login session's token, an API key's ID, a connection token's
+	// expiry. Zero when not applicable.
+	Session string
+	Key     string
+	Expires time.Time
+}
+
+// Credential topics are hub topics that carry no events: every connection
+// of an identity follows those of its credentials, and a revocation
+// disconnects the connections of a topic (hub.Disconnect). They start with
+// "@" like the user topic, so that transports count them as carried, not
+// as rooms the client chose, and never read them from the store; account
+// names cannot hold "!", "~", "$" or "#", so they do not clash.
+const (
+	accountTopicPrefix = "@!"
+	SessionTopicPrefix = "@~"
+	KeyTopicPrefix     = "@$"
+	ExpiryTopicPrefix  = "@#"
+)
+
+// AccountTopic reaches every connection of a registered user, whatever
+// credential opened it (a login session, a connection token, IRC).
+func AccountTopic(name string) string { return accountTopicPrefix + strings.ToLower(name) }
+
+// SessionTopic reaches every connection opened with one login session,
+// named by the hash of its token (never the token).
+func SessionTopic(tokenHash string) string { return SessionTopicPrefix + tokenHash }
+
+// KeyTopic reaches every connection opened with one API key.
+func KeyTopic(keyID string) string { return KeyTopicPrefix + keyID }
+
+// ExpiryTopic reaches every connection whose credential expires at t
+// (to the second): the revocation sweep ends them once t has passed.
+func ExpiryTopic(t time.Time) string {
+	return ExpiryTopicPrefix + strconv.FormatInt(t.Unix(), 10)
+}
+
+// CredentialTopics returns the credential topics a connection of id
+// follows.
+func (id Identity) CredentialTopics() []string {
+	var out []string
+	if id.Kind == Registered {
+		out = append(out, AccountTopic(id.Name))
+	}
+	if id.Session != "" {
+		out = append(out, SessionTopic(id.Session))
+	}
+	if id.Key != "" {
+		out = append(out, KeyTopic(id.Key))
+	}
+	if !id.Expires.IsZero() {
+		out = append(out, ExpiryTopic(id.Expires))
+	}
+	return out
+}
+
+// Expired reports whether the identity's credential has expired at now.
+func (id Identity) Expired(now time.Time) bool {
+	return !id.Expires.IsZero() && !now.Before(id.Expires)
 }
 
 // Scoped reports whether the identity is limited to the rooms it names. A

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/hex"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -25,6 +26,11 @@ type People struct {
 	SecureCookie bool          // set the cookie's Secure flag (TLS)
 	// Members returns who is online in a room now.
 	Members func(room string) []presence.Person
+	// Disconnect ends this node's open connections that follow a
+	// credential topic (hub.Hub.Disconnect): a logout ends the streams
+	// opened with its session at once. Other nodes find the session gone
+	// within their revalidation interval. Nil: not at once.
+	Disconnect func(topic, reason string)
 	// hashing bounds concurrent password hashes: each holds 19 MiB.
 	hashing chan struct{}
 }
@@ -137,9 +143,14 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		token = c.Value
 	}
 	if token != "" && !strings.HasPrefix(token, "pk_") && strings.Count(token, ".") != 2 {
-		if err := s.people.Users.DeleteLoginSession(r.Context(), auth.HashToken(token)); err != nil {
+		hash := auth.HashToken(token)
+		if err := s.people.Users.DeleteLoginSession(r.Context(), hash); err != nil {
 			s.errs.Write(w, r, err)
 			return
+		}
+		if s.people.Disconnect != nil {
+			// The session's open streams, sockets and polls end now.
+			s.people.Disconnect(parley.SessionTopic(hex.EncodeToString(hash)), "you logged out")
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: authn.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})

@@ -20,6 +20,7 @@ package authn
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -150,11 +151,12 @@ func (a *Resolver) apiKey(ctx context.Context, full string) (parley.Identity, er
 	if !auth.CheckSecret(k.SecretHash, secret) {
 		return parley.Identity{}, bad
 	}
-	return parley.Identity{Name: k.Label, Kind: parley.App}, nil
+	return parley.Identity{Name: k.Label, Kind: parley.App, Key: k.ID}, nil
 }
 
 func (a *Resolver) loginSession(ctx context.Context, token string) (parley.Identity, error) {
-	s, err := a.Users.LoginSessionByHash(ctx, auth.HashToken(token), a.now())
+	hash := auth.HashToken(token)
+	s, err := a.Users.LoginSessionByHash(ctx, hash, a.now())
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "session has expired or ended: log in again")
 	}
@@ -165,7 +167,7 @@ func (a *Resolver) loginSession(ctx context.Context, token string) (parley.Ident
 	if err != nil {
 		return parley.Identity{}, err
 	}
-	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin}, nil
+	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin, Session: hex.EncodeToString(hash), Expires: s.Expires}, nil
 }
 
 func (a *Resolver) connectionToken(token string, inQuery bool) (parley.Identity, error) {
@@ -176,7 +178,7 @@ func (a *Resolver) connectionToken(token string, inQuery bool) (parley.Identity,
 	if err != nil {
 		return parley.Identity{}, err
 	}
-	id := parley.Identity{Name: c.Subject, Kind: parley.Registered, Admin: c.Admin, Rooms: c.Rooms}
+	id := parley.Identity{Name: c.Subject, Kind: parley.Registered, Admin: c.Admin, Rooms: c.Rooms, Expires: c.ExpiresAt}
 	if c.Guest {
 		id.Kind, id.Admin = parley.Guest, false
 	}

@@ -20,6 +20,7 @@ package hub
 
 import (
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -32,6 +33,14 @@ import (
 // (see Queue) rather than stall the other subscribers of its partition.
 type Subscriber interface {
 	Deliver(ev *parley.Event)
+}
+
+// Revocable is a Subscriber whose connection ends when the credentials it
+// was opened with are revoked (see Hub.Disconnect). Revoke is called on a
+// hub goroutine, after the subscription is cancelled; like Deliver it must
+// not block. reason is a sentence for the client.
+type Revocable interface {
+	Revoke(reason string)
 }
 
 // Hub fans events out to subscribers. The zero value is not usable; call New.
@@ -131,6 +140,44 @@ func (h *Hub) Publish(ev *parley.Event) {
 	}
 }
 
+// Disconnect cancels every subscription that follows topic and tells
+// each subscriber that implements Revocable why, so that its connection
+// ends. Events published before Disconnect may still be delivered; none
+// published after it returns are. Connections follow credential topics
+// (parley.SessionTopic and its kind) so that a revoked credential reaches
+// every connection opened with it.
+func (h *Hub) Disconnect(topic, reason string) {
+	for _, p := range h.parts {
+		p.send(op{kind: opDisconnect, topic: topic, reason: reason}, h.done)
+	}
+}
+
+// Topics returns the topics with prefix that have at least one live
+// subscription on this node, each once. The revocation sweep uses it to
+// find the credentials that open connections hold.
+func (h *Hub) Topics(prefix string) []string {
+	seen := make(map[string]bool)
+	for _, p := range h.parts {
+		reply := make(chan []string, 1)
+		if !p.send(op{kind: opTopics, topic: prefix, reply: reply}, h.done) {
+			return nil
+		}
+		select {
+		case list := <-reply:
+			for _, t := range list {
+				seen[t] = true
+			}
+		case <-h.done:
+			return nil
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for t := range seen {
+		out = append(out, t)
+	}
+	return out
+}
+
 // Subscribers returns the number of live subscriptions.
 func (h *Hub) Subscribers() int64 { return h.subs.Load() }
 
@@ -147,12 +194,17 @@ const (
 	opEvent opKind = iota
 	opSubscribe
 	opCancel
+	opDisconnect
+	opTopics
 )
 
 type op struct {
-	kind opKind
-	ev   *parley.Event
-	sub  *Subscription
+	kind   opKind
+	ev     *parley.Event
+	sub    *Subscription
+	topic  string        // opDisconnect: the topic; opTopics: the prefix
+	reason string        // opDisconnect
+	reply  chan []string // opTopics
 }
 
 // partition is one fan-out goroutine with the subscribers it owns.
@@ -210,6 +262,26 @@ func (p *partition) apply(o op) {
 				p.rooms[r] = append(p.rooms[r], o.sub)
 			}
 		}
+	case opDisconnect:
+		// Cancel queues the removal (it never mutates p.rooms here), so
+		// ranging over the live slice is safe.
+		for _, s := range p.rooms[o.topic] {
+			if s.cancelled.Load() {
+				continue
+			}
+			s.Cancel()
+			if r, ok := s.sub.(Revocable); ok {
+				r.Revoke(o.reason)
+			}
+		}
+	case opTopics:
+		var list []string
+		for t, subs := range p.rooms {
+			if strings.HasPrefix(t, o.topic) && len(subs) > 0 {
+				list = append(list, t)
+			}
+		}
+		o.reply <- list
 	case opCancel:
 		for _, r := range o.sub.rooms {
 			p.rooms[r] = remove(p.rooms[r], o.sub)

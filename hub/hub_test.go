@@ -233,3 +233,45 @@ func TestRevokeTakesTheRoomFromTheUsersStreams(t *testing.T) {
 		t.Errorf("bob's second stream got %v after the kick", bob2.ids)
 	}
 }
+
+// revocable records why it was revoked.
+type revocable struct {
+	*recorder
+	reasons chan string
+}
+
+func (r *revocable) Revoke(reason string) { r.reasons <- reason }
+
+func TestDisconnectEndsTheTopicsSubscriptions(t *testing.T) {
+	h := hub.New(hub.WithPartitions(2))
+	defer h.Close()
+	gone := &revocable{newRecorder(), make(chan string, 1)}
+	other := &revocable{newRecorder(), make(chan string, 1)}
+	h.Subscribe(gone, []string{"lobby", "@~s1"})
+	h.Subscribe(other, []string{"lobby", "@~s2"})
+
+	if got := h.Topics("@~"); len(got) != 2 {
+		t.Errorf("Topics(@~) = %v, want both sessions", got)
+	}
+	h.Disconnect("@~s1", "you logged out")
+	h.Publish(event(1, "lobby"))
+	if why := <-gone.reasons; why != "you logged out" {
+		t.Errorf("revoked with %q", why)
+	}
+	if got := other.wait(t, 1); len(got) != 1 || got[0] != 1 {
+		t.Errorf("the other session got %v, want 1", got)
+	}
+	gone.mu.Lock()
+	if len(gone.ids) != 0 {
+		t.Errorf("the disconnected subscription got %v after Disconnect", gone.ids)
+	}
+	gone.mu.Unlock()
+	select {
+	case why := <-other.reasons:
+		t.Errorf("the other session was revoked too: %q", why)
+	default:
+	}
+	if got := h.Topics("@~"); len(got) != 1 || got[0] != "@~s2" {
+		t.Errorf("Topics(@~) after Disconnect = %v, want only @~s2", got)
+	}
+}

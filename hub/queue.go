@@ -19,6 +19,32 @@ type Queue struct {
 	mu       sync.Mutex
 	events   []*parley.Event
 	overflow bool
+	revoked  string // why the connection must end; "" while it may go on
+}
+
+// Revoke implements Revocable: queued events are dropped and the writer,
+// woken, finds Revoked set and ends its connection.
+func (q *Queue) Revoke(reason string) {
+	if reason == "" {
+		reason = "your credentials were revoked"
+	}
+	q.mu.Lock()
+	q.revoked = reason
+	clear(q.events)
+	q.events = q.events[:0]
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Revoked returns why the connection must end, or "" if it need not. A
+// writer checks it on every wake-up, before Take.
+func (q *Queue) Revoked() string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.revoked
 }
 
 // NewQueue returns a queue holding at most max events.
@@ -33,6 +59,7 @@ func NewQueue(max int) *Queue {
 func (q *Queue) Deliver(ev *parley.Event) {
 	q.mu.Lock()
 	switch {
+	case q.revoked != "":
 	case q.overflow:
 	case len(q.events) >= q.max:
 		clear(q.events)

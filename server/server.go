@@ -84,6 +84,12 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	TrustedOrigins []string // origins allowed to POST cross-origin
 
+	// RevalidateInterval is how often the credentials of open connections
+	// are checked against the store, so that a session ended, a key
+	// revoked or a token expired elsewhere (the command line, another
+	// node) ends its connections; default DefaultRevalidateInterval.
+	RevalidateInterval time.Duration
+
 	// RetentionInterval is how often rooms' retention is applied;
 	// default DefaultRetentionInterval, negative: never.
 	RetentionInterval time.Duration
@@ -122,6 +128,7 @@ type Server struct {
 	sockets  *ws.Handler       // WebSocket connections
 
 	retention *retentionLoop // nil: not running
+	revoker   *revoker       // nil: not started (New failed)
 	irc       *ircGateway    // nil: no IRC gateway
 	cluster   *clusterLink   // nil: a single node
 }
@@ -262,6 +269,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Limiter:      logins,
 			Registration: cfg.Registration,
 			Members:      s.presence.Members,
+			Disconnect:   s.hub.Disconnect,
 		},
 	})
 	if err != nil {
@@ -273,6 +281,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.retention = startRetention(store, cfg.RetentionInterval, cfg.Logger)
+	s.revoker = startRevoker(s.hub, store, cfg.RevalidateInterval, cfg.Logger)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/api/", corsPolicy.Handler(resolver.Middleware(s.api, apiErrs.Write)))
 	s.mux.HandleFunc("GET /healthz", s.health)
@@ -317,6 +326,7 @@ func (s *Server) Close() error {
 		s.sessions.Close() // if New failed before the poll handler took it
 	}
 	s.retention.close() // a nil loop does nothing
+	s.revoker.close()   // and a nil revoker
 	if s.presence != nil {
 		s.presence.close() // pending and in-flight notices, before the store closes
 	}

@@ -56,6 +56,8 @@ func ParseRooms(ctx context.Context, rooms RoomChecker, list string) ([]string, 
 	if err := rooms.CanRead(ctx, id, out...); err != nil {
 		return nil, err
 	}
+	// The connection ends when its credentials are revoked.
+	out = append(out, id.CredentialTopics()...)
 	if id.Kind != parley.Registered || id.Scoped() {
 		// A token limited to rooms carries exactly them: not the user's
 		// direct conversations or their inbox.
@@ -182,6 +184,6 @@ func Present(rooms []string) []string {
 }
 
 // Carried reports whether a topic is one ParseRooms adds to a logged-in
-// user's stream (a direct conversation or their UserTopic, all named
-// "@..."), as opposed to a room the client chose.
+// user's stream (a direct conversation, their UserTopic or a credential
+// topic, all named "@..."), as opposed to a room the client chose.
 func Carried(topic string) bool { return strings.HasPrefix(topic, "@") }

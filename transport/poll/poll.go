@@ -198,6 +198,9 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request, writeErr Err
 	case err != nil && r.Context().Err() != nil:
 		// The client went away; there is nobody to answer.
 	case err != nil:
+		if parley.ErrorCode(err) == parley.EUnauthorized {
+			h.sessions.End(hold.ID()) // revoked: the session leaves its rooms now
+		}
 		fail(err)
 	default:
 		h.answer(w, req, hold.ID(), events, cursor)

@@ -57,6 +57,11 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 		case <-timer.C:
 			return nil, cursor, nil
 		case <-q.Ready():
+			if reason := q.Revoked(); reason != "" {
+				// Logged out, session ended, key revoked or token
+				// expired: the next poll would be refused too.
+				return nil, cursor, parley.Errorf(parley.EUnauthorized, "%s: log in again", reason)
+			}
 			var overflowed bool
 			held, overflowed = q.Take(held)
 			if overflowed {

@@ -64,6 +64,11 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 			}
 			wrote = false
 		case <-q.Ready():
+			if reason := q.Revoked(); reason != "" {
+				_ = write(revokedFrame(reason))
+				_ = rc.Flush()
+				return
+			}
 			var overflowed bool
 			events, overflowed = q.Take(events)
 			if overflowed {

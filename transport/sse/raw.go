@@ -319,6 +319,20 @@ func (c *rawConn) peerClosed() bool {
 	}
 }
 
+// Revoke implements hub.Revocable: the stream's credentials were revoked.
+// It writes a last "revoked" event without blocking and closes the
+// connection. The frame is written only when it cannot interleave with
+// another (the replay is over and no backlog is waiting), and only as far
+// as the socket takes it at once.
+func (c *rawConn) Revoke(reason string) {
+	c.mu.Lock()
+	if !c.closed && c.live && len(c.backlog) == 0 {
+		_, _ = c.writeNow(revokedFrame(reason))
+	}
+	c.closeLocked()
+	c.mu.Unlock()
+}
+
 func (c *rawConn) close() {
 	c.mu.Lock()
 	c.closeLocked()

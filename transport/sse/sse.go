@@ -21,6 +21,7 @@ package sse
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -206,3 +207,11 @@ func (s *Handler) Close() {
 func (s *Handler) Streams() int { return s.conns.len() }
 
 var heartbeatFrame = []byte(": ping\n\n")
+
+// revokedFrame is the last frame of a stream whose credentials were
+// revoked (logout, session ended, key revoked, token expired): the client
+// should log in again before it reconnects, or it will be refused.
+func revokedFrame(reason string) []byte {
+	data, _ := json.Marshal(map[string]string{"reason": reason})
+	return append(append([]byte("event: revoked\ndata: "), data...), "\n\n"...)
+}

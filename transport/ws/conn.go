@@ -21,6 +21,7 @@ import (
 const (
 	closeShutdown = 1012 // service restart: reconnect and resume
 	closeInternal = 1011 // internal error: reconnect and resume
+	closeRevoked  = 4001 // credentials revoked or expired: log in again before reconnecting
 )
 
 const (
@@ -62,6 +63,7 @@ type conn struct {
 
 	cmds       chan command  // reader -> writer, in order
 	wake       chan struct{} // -> writer: a direct write left pending bytes, or a ping is due
+	revoked    atomic.Bool   // credentials revoked: no more posts
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
 	done       chan struct{} // closed by stop: the connection is ending
 	stopOnce   sync.Once
@@ -84,6 +86,14 @@ type conn struct {
 type sink struct {
 	c *conn
 	q *hub.Queue
+}
+
+// Revoke implements hub.Revocable: the connection's credentials were
+// revoked (logout, session ended, key revoked, token expired). The reader
+// refuses further posts at once; the writer closes the socket.
+func (s *sink) Revoke(reason string) {
+	s.c.revoked.Store(true)
+	s.q.Revoke(reason)
 }
 
 // Deliver implements hub.Subscriber. It runs on a hub partition goroutine
@@ -163,6 +173,10 @@ func (c *conn) writeLoop(err error) {
 	for err == nil {
 		select {
 		case <-c.sink.q.Ready():
+			if reason := c.sink.q.Revoked(); reason != "" {
+				_ = c.wire.writeFrames(appendClose(nil, closeRevoked, reason), true)
+				return
+			}
 			// settle, below, takes the events
 		case <-c.wake:
 			if c.pingDue.Swap(false) {

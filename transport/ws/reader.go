@@ -111,6 +111,10 @@ func (c *conn) send(ref json.RawMessage, m clientMessage) {
 		return
 	}
 	id := c.id
+	if c.revoked.Load() || id.Expired(time.Now()) {
+		c.reject(ref, parley.Errorf(parley.EUnauthorized, "your session has ended or your token has expired: log in again and reconnect"))
+		return
+	}
 	if id.Kind == parley.Anonymous {
 		if m.Name == "" {
 			c.reject(ref, parley.Errorf(parley.EUnauthorized, "choose a name or log in to post"))
