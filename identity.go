@@ -1,6 +1,8 @@
 package parley
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +25,10 @@ type Identity struct {
 	Session string
 	Key     string
 	Expires time.Time
+	// PasswordStamp identifies the password a connection logged in with
+	// directly (IRC), so that a password change ends it: see
+	// StampPassword.
+	PasswordStamp string
 }
 
 // Credential topics are hub topics that carry no events: every connection
@@ -32,11 +38,25 @@ type Identity struct {
 // as rooms the client chose, and never read them from the store; account
 // names cannot hold "!", "~", "$" or "#", so they do not clash.
 const (
-	accountTopicPrefix = "@!"
-	SessionTopicPrefix = "@~"
-	KeyTopicPrefix     = "@$"
-	ExpiryTopicPrefix  = "@#"
+	accountTopicPrefix  = "@!"
+	SessionTopicPrefix  = "@~"
+	KeyTopicPrefix      = "@$"
+	ExpiryTopicPrefix   = "@#"
+	PasswordTopicPrefix = "@%"
 )
+
+// StampPassword names a stored password hash without revealing it: a
+// short digest of the hash, which changes whenever the password does.
+func StampPassword(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return hex.EncodeToString(sum[:8])
+}
+
+// PasswordTopic reaches every connection that logged in with the password
+// whose stored hash has stamp: name:stamp after the prefix.
+func PasswordTopic(name, stamp string) string {
+	return PasswordTopicPrefix + strings.ToLower(name) + ":" + stamp
+}
 
 // AccountTopic reaches every connection of a registered user, whatever
 // credential opened it (a login session, a connection token, IRC).
@@ -70,6 +90,9 @@ func (id Identity) CredentialTopics() []string {
 	}
 	if !id.Expires.IsZero() {
 		out = append(out, ExpiryTopic(id.Expires))
+	}
+	if id.PasswordStamp != "" {
+		out = append(out, PasswordTopic(id.Name, id.PasswordStamp))
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/irc/ircmsg"
 	"github.com/parley-chat/parley/stream"
 )
@@ -49,9 +50,10 @@ type conn struct {
 	authed   bool // id was established by SASL
 	id       parley.Identity
 	flood    *flood
-	channels map[string]*sink // joined rooms
-	dm       *sink            // the user's direct messages (registered users)
-	here     stream.Session   // presence; nil until registered or when anonymous
+	channels map[string]*sink  // joined rooms
+	dm       *sink             // the user's direct messages (registered users)
+	creds    *hub.Subscription // the identity's credential topics (see credentials)
+	here     stream.Session    // presence; nil until registered or when anonymous
 	quitting bool
 	regTimer *time.Timer
 
@@ -197,6 +199,9 @@ func (c *conn) finish() {
 	c.nc.Close()
 	for _, sk := range c.channels {
 		sk.sub.Cancel()
+	}
+	if c.creds != nil {
+		c.creds.Cancel()
 	}
 	if c.dm != nil {
 		c.dm.sub.Cancel()

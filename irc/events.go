@@ -300,3 +300,18 @@ func split(source, command, target, text string) []ircmsg.Message {
 	}
 	return msgs
 }
+
+// credentials follows the credential topics of a logged-in connection
+// (its account and password, see parley.Identity.CredentialTopics): when
+// they are revoked, a password change say, the connection is closed with
+// an ERROR that says why. They carry no events.
+type credentials struct{ c *conn }
+
+// Deliver implements hub.Subscriber; credential topics carry no events.
+func (credentials) Deliver(*parley.Event) {}
+
+// Revoke implements hub.Revocable.
+func (cr credentials) Revoke(reason string) {
+	cr.c.s.log.Info("irc: credentials revoked; disconnecting", "nick", cr.c.name())
+	cr.c.quit("Credentials revoked: " + reason + "; log in again")
+}

@@ -32,10 +32,11 @@ const wait = 10 * time.Second
 // gateway is a Parley server with its IRC gateway: a real SQLite file, a
 // real HTTP server and a real IRC listener on loopback.
 type gateway struct {
-	t    *testing.T
-	srv  *server.Server
-	http *httptest.Server
-	addr string // IRC
+	t      *testing.T
+	srv    *server.Server
+	http   *httptest.Server
+	addr   string // IRC
+	dbPath string
 }
 
 // startGateway starts a server whose database holds the named users; irc
@@ -50,7 +51,7 @@ func startGateway(t *testing.T, cfg server.Config, irc server.IRCConfig, users .
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	g := &gateway{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), addr: srv.IRCAddr().String()}
+	g := &gateway{t: t, srv: srv, http: httptest.NewServer(srv.Handler()), addr: srv.IRCAddr().String(), dbPath: cfg.DB}
 	t.Cleanup(func() {
 		g.http.Close()
 		if err := srv.Close(); err != nil {

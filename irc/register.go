@@ -256,6 +256,9 @@ func (c *conn) tryRegister() {
 	if id.Kind == parley.Registered {
 		c.dm = c.subscribe(parley.UserTopic(id.Name), false)
 	}
+	if topics := id.CredentialTopics(); len(topics) > 0 {
+		c.creds = c.s.cfg.Hub.Subscribe(credentials{c}, topics)
+	}
 	if p := c.s.cfg.Presence; p != nil {
 		c.here = p.Enter(id, nil)
 	}

@@ -182,5 +182,6 @@ func (l *ircLogin) check(ctx context.Context, name, password, client string) (pa
 		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "name or password is wrong")
 	}
 	l.limiter.Succeed(keys...)
-	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin}, nil
+	// The connection lasts as long as this password does (see revoker).
+	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin, PasswordStamp: parley.StampPassword(hash)}, nil
 }

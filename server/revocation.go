@@ -97,6 +97,15 @@ func (r *revoker) check(ctx context.Context, topic string, now time.Time) string
 		if _, err := r.store.APIKeyByID(ctx, strings.TrimPrefix(topic, parley.KeyTopicPrefix)); parley.ErrorCode(err) == parley.ENotFound {
 			return "the API key was revoked"
 		}
+	case strings.HasPrefix(topic, parley.PasswordTopicPrefix):
+		name, stamp, _ := strings.Cut(strings.TrimPrefix(topic, parley.PasswordTopicPrefix), ":")
+		_, hash, err := r.store.UserByName(ctx, name)
+		switch {
+		case parley.ErrorCode(err) == parley.ENotFound:
+			return "the account was removed"
+		case err == nil && parley.StampPassword(hash) != stamp:
+			return "your password was changed"
+		}
 	case strings.HasPrefix(topic, parley.AccountTopic("")):
 		if _, _, err := r.store.UserByName(ctx, strings.TrimPrefix(topic, parley.AccountTopic(""))); parley.ErrorCode(err) == parley.ENotFound {
 			return "the account was removed"
@@ -115,6 +124,8 @@ func credentialKind(topic string) string {
 		return "login session"
 	case strings.HasPrefix(topic, parley.KeyTopicPrefix):
 		return "API key"
+	case strings.HasPrefix(topic, parley.PasswordTopicPrefix):
+		return "password"
 	}
 	return "account"
 }

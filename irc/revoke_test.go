@@ -1,0 +1,44 @@
+package irc_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/server"
+	"github.com/parley-chat/parley/store/sqlite"
+)
+
+// A password change (here from another process on the same database, as
+// "parley user passwd" does) ends IRC connections that logged in with the
+// old password, with an ERROR that says why (issue 14).
+func TestPasswordChangeEndsIRCConnection(t *testing.T) {
+	g := startGateway(t, server.Config{RevalidateInterval: 20 * time.Millisecond}, server.IRCConfig{}, "ada", "bob")
+	ada := g.dial()
+	ada.register("ada", "PASS :"+password)
+	bob := g.dial()
+	bob.register("bob", "PASS :"+password)
+
+	db, err := sqlite.Open(context.Background(), g.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	hash, err := auth.HashPassword("a brand new password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetPassword(context.Background(), "ada", hash); err != nil {
+		t.Fatal(err)
+	}
+	if reason := ada.expectClosed(); !strings.Contains(reason, "password was changed") {
+		t.Errorf("ERROR reason %q, want it to say the password was changed", reason)
+	}
+	// bob's password did not change: his connection stays.
+	bob.send("PING :still-here")
+	if m, _ := bob.expect("PONG"); !strings.Contains(strings.Join(m.Params, " "), "still-here") {
+		t.Errorf("bob's PONG = %v", m.Params)
+	}
+}
