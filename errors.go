@@ -18,6 +18,7 @@ const (
 	EForbidden    Code = "forbidden"    // credentials are valid but not enough
 	ERateLimited  Code = "rate_limited" // slow down
 	EUnavailable  Code = "unavailable"  // shutting down or a dependency is down; retry
+	ETimeout      Code = "timeout"      // the client took too long to send its request
 	EInternal     Code = "internal"     // a bug or an unexpected failure
 )
 

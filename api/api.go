@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
@@ -26,6 +27,8 @@ type Server struct {
 	root http.Handler // mux behind the CSRF checks
 
 	people *People // nil: no accounts; everyone is a guest
+
+	bodyTimeout time.Duration
 }
 
 // Config wires the API.
@@ -40,14 +43,25 @@ type Config struct {
 	WebSocket http.Handler // GET /api/ws
 
 	People *People // accounts, sessions, presence, DMs; nil leaves them out
+
+	// BodyTimeout bounds the time a client takes to send a request body;
+	// default DefaultBodyTimeout. A body trickled slower is refused with
+	// 408 and its connection closed.
+	BodyTimeout time.Duration
 }
+
+// DefaultBodyTimeout is how long a client may take to send a body.
+const DefaultBodyTimeout = 10 * time.Second
 
 // New returns the API handler.
 func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{chat: cfg.Chat, errs: Errors{cfg.Logger}, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
+	s := &Server{chat: cfg.Chat, errs: Errors{cfg.Logger}, log: cfg.Logger, mux: http.NewServeMux(), bodyTimeout: cfg.BodyTimeout}
 	s.csrf = http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {
 		if err := s.csrf.AddTrustedOrigin(o); err != nil {
@@ -110,7 +124,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		Visibility string `json:"visibility"`
 		As         string `json:"as"` // a guest's display name
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -132,7 +146,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		Text *string `json:"text"`
 		Name string  `json:"name"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}

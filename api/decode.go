@@ -5,6 +5,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/internal/strictjson"
@@ -17,12 +19,28 @@ const maxBody = 64 << 10
 // decodeJSON reads exactly one JSON object into v, strictly: no unknown,
 // duplicate or differently-cased fields, valid UTF-8 and no escaped lone
 // surrogate (see package strictjson).
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+//
+// The whole body must arrive within the server's body timeout: a client
+// trickling it byte by byte would otherwise hold its connection (and a
+// handler) forever.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	// Clear it: net/http goes on reading the connection in the background
+	// once the body is done (to see the client leave), and a deadline
+	// there would cancel the request.
+	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return parley.Errorf(parley.ETooLarge, "request body is over %d bytes", maxBody)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// Close the connection after the answer rather than wait for
+			// the rest of the body.
+			w.Header().Set("Connection", "close")
+			return parley.Errorf(parley.ETimeout, "request body was not sent in time: send the whole body at once")
 		}
 		return parley.Errorf(parley.EInvalid, "reading request body: %v", err)
 	}

@@ -28,6 +28,8 @@ func statusOf(code parley.Code) int {
 		return http.StatusTooManyRequests
 	case parley.EUnavailable:
 		return http.StatusServiceUnavailable
+	case parley.ETimeout:
+		return http.StatusRequestTimeout
 	default:
 		return http.StatusInternalServerError
 	}

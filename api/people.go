@@ -76,7 +76,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -166,7 +166,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -197,7 +197,7 @@ func (s *Server) direct(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Text *string `json:"text"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -242,7 +242,7 @@ func (s *Server) setTopic(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Topic string `json:"topic"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -253,7 +253,7 @@ func (s *Server) setNotices(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Notices *bool `json:"notices"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -268,7 +268,7 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		User string `json:"user"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -315,7 +315,7 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 			Kind  string   `json:"kind"`
 		} `json:"messages"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}

@@ -174,7 +174,7 @@ func (s *Server) retention(w http.ResponseWriter, r *http.Request) {
 // {"messages": N} or {} (keep forever).
 func (s *Server) setRetention(w http.ResponseWriter, r *http.Request) {
 	var body parley.Retention
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := s.decodeJSON(w, r, &body); err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}

@@ -84,6 +84,10 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	TrustedOrigins []string // origins allowed to POST cross-origin
 
+	// BodyTimeout bounds how long a client may take to send a request
+	// body; default api.DefaultBodyTimeout.
+	BodyTimeout time.Duration
+
 	// RevalidateInterval is how often the credentials of open connections
 	// are checked against the store, so that a session ended, a key
 	// revoked or a token expired elsewhere (the command line, another
@@ -262,7 +266,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		// Origins allowed to read cross-origin may also post.
 		TrustedOrigins: append(append([]string(nil), cfg.TrustedOrigins...), corsPolicy.Trusted()...),
 
-		WebSocket: s.sockets.Serve(apiErrs.Write),
+		WebSocket:   s.sockets.Serve(apiErrs.Write),
+		BodyTimeout: cfg.BodyTimeout,
 		People: &api.People{
 			Users:        store,
 			Resolver:     resolver,

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/api"
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/server"
@@ -34,6 +35,7 @@ type serveFlags struct {
 	presenceLease    time.Duration
 	presenceGrace    time.Duration
 	revalidate       time.Duration
+	bodyTimeout      time.Duration
 	trustedProxies   string
 	maxText          int
 	filter, wordList string
@@ -64,6 +66,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
+	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
 	fs.DurationVar(&f.revalidate, "revalidate", server.DefaultRevalidateInterval, "how often open connections' credentials are checked: a session ended, key revoked or token expired elsewhere ends its connections within this")
 	fs.DurationVar(&f.presenceGrace, "presence-grace", 3*time.Second, "a leave notice waits this long: someone back in the room by then (a page changing rooms, a reconnect) never left; 0 records leaves at once")
 	fs.DurationVar(&f.presenceLease, "presence-lease", server.DefaultPresenceLease, "in a cluster: how soon the people of a node that died lapse on the others")
@@ -159,6 +162,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		PresenceLease:      f.presenceLease,
 		PresenceGrace:      f.presenceGrace,
 		RevalidateInterval: f.revalidate,
+		BodyTimeout:        f.bodyTimeout,
 		RetentionInterval:  f.retention,
 	}
 	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {
