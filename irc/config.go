@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/stream"
@@ -70,6 +71,9 @@ type Config struct {
 	// History is how many recent messages JOIN plays back; negative: none.
 	History  int
 	MaxConns int
+	// Limit caps connections per client address; nil: none (MaxConns
+	// still bounds them in all).
+	Limit *connlimit.Limiter
 
 	Logger *slog.Logger
 }

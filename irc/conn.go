@@ -53,6 +53,7 @@ type conn struct {
 	channels map[string]*sink  // joined rooms
 	dm       *sink             // the user's direct messages (registered users)
 	creds    *hub.Subscription // the identity's credential topics (see credentials)
+	release  func()            // gives back the connection's place under Config.Limit
 	here     stream.Session    // presence; nil until registered or when anonymous
 	quitting bool
 	regTimer *time.Timer

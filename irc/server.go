@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parley-chat/parley"
 )
 
 // Server accepts IRC connections on any number of listeners.
@@ -99,7 +101,17 @@ func (s *Server) accept(nc net.Conn) {
 		nc.Close()
 		return
 	}
+	release, err := s.cfg.Limit.Acquire(nc.RemoteAddr().String())
+	if err != nil {
+		s.mu.Unlock()
+		s.log.Info("irc: connection refused", "remote", nc.RemoteAddr().String(), "err", err)
+		_ = nc.SetWriteDeadline(time.Now().Add(time.Second))
+		_, _ = nc.Write([]byte("ERROR :" + parley.ErrorMessage(err) + "\r\n"))
+		nc.Close()
+		return
+	}
 	c := newConn(s, nc)
+	c.release = release
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
@@ -108,6 +120,9 @@ func (s *Server) accept(nc net.Conn) {
 
 // remove forgets a finished connection.
 func (s *Server) remove(c *conn) {
+	if c.release != nil {
+		c.release()
+	}
 	s.mu.Lock()
 	delete(s.conns, c)
 	if key := strings.ToLower(c.nick); s.guests[key] == c {

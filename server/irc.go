@@ -14,6 +14,7 @@ import (
 	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/irc"
 )
 
@@ -42,7 +43,7 @@ type ircGateway struct {
 }
 
 // startIRC starts the gateway when cfg asks for a listener.
-func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth.LoginLimiter) error {
+func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth.LoginLimiter, limit *connlimit.Limiter) error {
 	if cfg == nil || (cfg.Addr == "" && cfg.TLSAddr == "") {
 		return nil
 	}
@@ -68,6 +69,7 @@ func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth
 		FloodRate:    cfg.FloodRate,
 		FloodBurst:   cfg.FloodBurst,
 		History:      cfg.History,
+		Limit:        limit,
 		Logger:       s.log,
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/broker/mem"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/cors"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/presence"
@@ -84,6 +85,13 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	TrustedOrigins []string // origins allowed to POST cross-origin
 
+	// MaxConnsPerClient caps the connections one client address holds
+	// open on each transport (event streams, WebSockets, held polls, IRC);
+	// default DefaultMaxConnsPerClient, negative: no cap. MaxConns caps
+	// each transport's connections in all; 0: no cap.
+	MaxConnsPerClient int
+	MaxConns          int
+
 	// BodyTimeout bounds how long a client may take to send a request
 	// body; default api.DefaultBodyTimeout.
 	BodyTimeout time.Duration
@@ -107,6 +115,12 @@ type Config struct {
 
 	Logger *slog.Logger
 }
+
+// DefaultMaxConnsPerClient is how many connections of each transport one
+// client address may hold open: far more than a browser with many tabs
+// opens (HTTP/1.1 browsers open at most six per server), and enough for a
+// small office behind one NAT address; raise it for larger ones.
+const DefaultMaxConnsPerClient = 100
 
 // DefaultDBPath is where the embedded store lives by default.
 const DefaultDBPath = "parley.db"
@@ -201,7 +215,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	if cfg.MaxConnsPerClient == 0 {
+		cfg.MaxConnsPerClient = DefaultMaxConnsPerClient
+	}
+	perClient := max(cfg.MaxConnsPerClient, 0)
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
+		Limit:     connlimit.New("event streams", perClient, cfg.MaxConns),
 		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
 		Retry:     cfg.Retry,
@@ -222,6 +241,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}})
 	s.poll, err = poll.New(s.hub, store, s.chat, s.sessions, poll.Config{
+		Limit:      connlimit.New("long-polls", perClient, cfg.MaxConns),
 		Timeout:    cfg.PollTimeout,
 		MaxTimeout: cfg.PollMaxTimeout,
 		Watermark:  watermark,
@@ -243,6 +263,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.sockets, err = ws.New(s.hub, store, s.chat, ws.Config{
+		Limit:        connlimit.New("WebSockets", perClient, cfg.MaxConns),
 		MaxMessage:   cfg.WSMaxMessage,
 		PingInterval: cfg.WSPingInterval,
 		// Only origins that may post: a WebSocket carries the user's
@@ -281,7 +302,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.startIRC(cfg.IRC, resolver, logins); err != nil {
+	if err := s.startIRC(cfg.IRC, resolver, logins, connlimit.New("IRC connections", perClient, 0)); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -29,33 +29,35 @@ import (
 // equivalent, PARLEY_ plus the flag name in upper case with '-' as '_';
 // a flag given on the command line wins.
 type serveFlags struct {
-	addr, db         string
-	broker, node     string
-	cluster          string
-	presenceLease    time.Duration
-	presenceGrace    time.Duration
-	revalidate       time.Duration
-	bodyTimeout      time.Duration
-	trustedProxies   string
-	maxText          int
-	filter, wordList string
-	rateLimit        float64
-	rateBurst        int
-	heartbeat, retry time.Duration
-	shutdownTimeout  time.Duration
-	logLevel         string
-	debugAddr        string
-	tlsCert, tlsKey  string
-	trustedOrigins   string
-	corsOrigins      string
-	people           peopleFlags
-	pollTimeout      time.Duration
-	pollMaxTimeout   time.Duration
-	pollLease        time.Duration
-	wsMaxMessage     int
-	wsPing           time.Duration
-	retention        time.Duration
-	irc              ircFlags
+	addr, db          string
+	broker, node      string
+	cluster           string
+	presenceLease     time.Duration
+	presenceGrace     time.Duration
+	revalidate        time.Duration
+	bodyTimeout       time.Duration
+	maxConnsPerClient int
+	maxConns          int
+	trustedProxies    string
+	maxText           int
+	filter, wordList  string
+	rateLimit         float64
+	rateBurst         int
+	heartbeat, retry  time.Duration
+	shutdownTimeout   time.Duration
+	logLevel          string
+	debugAddr         string
+	tlsCert, tlsKey   string
+	trustedOrigins    string
+	corsOrigins       string
+	people            peopleFlags
+	pollTimeout       time.Duration
+	pollMaxTimeout    time.Duration
+	pollLease         time.Duration
+	wsMaxMessage      int
+	wsPing            time.Duration
+	retention         time.Duration
+	irc               ircFlags
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -66,6 +68,8 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
+	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
+	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
 	fs.DurationVar(&f.revalidate, "revalidate", server.DefaultRevalidateInterval, "how often open connections' credentials are checked: a session ended, key revoked or token expired elsewhere ends its connections within this")
 	fs.DurationVar(&f.presenceGrace, "presence-grace", 3*time.Second, "a leave notice waits this long: someone back in the room by then (a page changing rooms, a reconnect) never left; 0 records leaves at once")
@@ -163,6 +167,8 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		PresenceGrace:      f.presenceGrace,
 		RevalidateInterval: f.revalidate,
 		BodyTimeout:        f.bodyTimeout,
+		MaxConnsPerClient:  f.maxConnsPerClient,
+		MaxConns:           f.maxConns,
 		RetentionInterval:  f.retention,
 	}
 	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {

@@ -44,6 +44,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/session"
 	"github.com/parley-chat/parley/stream"
@@ -59,6 +60,10 @@ const (
 
 // Config configures a Handler. Zero fields take the defaults.
 type Config struct {
+	// Limit caps polls in progress per client address and in all; nil:
+	// none.
+	Limit *connlimit.Limiter
+
 	Timeout      time.Duration // how long a poll is held when it asks for no timeout
 	MaxTimeout   time.Duration // the longest timeout a poll may ask for
 	MaxBatch     int           // messages in one answer
@@ -181,6 +186,12 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request, writeErr Err
 		return
 	}
 	req.callback = callback
+	release, err := h.cfg.Limit.Acquire(r.RemoteAddr)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer release()
 	hold, err := h.sessions.Hold(req.session)
 	if err != nil {
 		fail(err)

@@ -24,6 +24,8 @@ type rawConn struct {
 	fd   int // conn's descriptor, written directly: see writeNow
 	sub  *hub.Subscription
 	here stream.Session // presence; nil for anonymous streams
+	// release gives back the stream's place under the handler's limit.
+	release func()
 
 	mu        sync.Mutex // guards everything below
 	live      bool       // replay done: Deliver writes instead of holding
@@ -63,6 +65,7 @@ func (s *Handler) serveRaw(w http.ResponseWriter, r *http.Request, req request) 
 		// it as a plain HTTP/1.1 stream over the hijacked connection.
 		s.log.Debug("event stream: hijacked connection has no file descriptor")
 		conn.Close()
+		req.release()
 		return true
 	}
 	rc, err := tcp.SyscallConn()
@@ -72,6 +75,7 @@ func (s *Handler) serveRaw(w http.ResponseWriter, r *http.Request, req request) 
 	}
 	if err != nil || fd < 0 {
 		conn.Close()
+		req.release()
 		return true
 	}
 	_ = brw // a GET has no body; anything pipelined after it is ignored
@@ -83,7 +87,7 @@ func (s *Handler) serveRaw(w http.ResponseWriter, r *http.Request, req request) 
 	}
 
 	setUserTimeout(fd, userTimeout)
-	c := &rawConn{h: s, conn: conn, fd: fd, lastWrite: time.Now()}
+	c := &rawConn{h: s, conn: conn, fd: fd, lastWrite: time.Now(), release: req.release}
 	c.run(w.Header(), req)
 	return true
 }
@@ -357,6 +361,7 @@ func (c *rawConn) closeLocked() {
 		c.here.Leave()
 	}
 	c.h.conns.remove(c)
+	c.release()
 }
 
 // deadlineWriter sets a write deadline before every write.

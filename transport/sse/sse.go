@@ -30,6 +30,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/stream"
 )
@@ -51,15 +52,17 @@ type Rooms interface {
 
 // Config configures a Handler. Zero fields take the defaults.
 type Config struct {
-	Retry        time.Duration   // the retry: hint sent to clients
-	Heartbeat    time.Duration   // a comment is sent after this much silence
-	WriteTimeout time.Duration   // a blocked write fails after this
-	MaxBacklog   int             // raw mode: bytes queued for a slow client
-	QueueLen     int             // buffered mode: events queued for a slow client
-	SendBuffer   int             // raw mode: SO_SNDBUF, bounding kernel memory per stream
-	NoRaw        bool            // always use buffered mode
-	Presence     stream.Presence // told of named streams; nil: no presence
-	Logger       *slog.Logger
+	Retry        time.Duration // the retry: hint sent to clients
+	Heartbeat    time.Duration // a comment is sent after this much silence
+	WriteTimeout time.Duration // a blocked write fails after this
+	MaxBacklog   int           // raw mode: bytes queued for a slow client
+	QueueLen     int           // buffered mode: events queued for a slow client
+	SendBuffer   int           // raw mode: SO_SNDBUF, bounding kernel memory per stream
+	NoRaw        bool          // always use buffered mode
+	// Limit caps open streams per client address and in all; nil: none.
+	Limit    *connlimit.Limiter
+	Presence stream.Presence // told of named streams; nil: no presence
+	Logger   *slog.Logger
 }
 
 // Handler serves event streams.
@@ -120,6 +123,10 @@ type request struct {
 	cursor    int64
 	hasCursor bool
 	last      int // context messages wanted when there is no cursor
+
+	// release gives back the stream's place under Config.Limit; whoever
+	// ends the stream calls it (a raw stream when it closes).
+	release func()
 }
 
 func (s *Handler) parse(r *http.Request) (request, error) {
@@ -161,13 +168,18 @@ func (s *Handler) Serve(writeErr ErrorWriter) http.Handler {
 			writeErr(w, r, err)
 			return
 		}
+		if req.release, err = s.cfg.Limit.Acquire(r.RemoteAddr); err != nil {
+			writeErr(w, r, err)
+			return
+		}
 		h := w.Header()
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Accel-Buffering", "no")
 		if !s.cfg.NoRaw && r.ProtoMajor == 1 && s.serveRaw(w, r, req) {
-			return
+			return // the raw stream releases its place when it closes
 		}
+		defer req.release()
 		s.serveBuffered(w, r, req)
 	})
 }

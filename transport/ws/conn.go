@@ -64,6 +64,7 @@ type conn struct {
 	cmds       chan command  // reader -> writer, in order
 	wake       chan struct{} // -> writer: a direct write left pending bytes, or a ping is due
 	revoked    atomic.Bool   // credentials revoked: no more posts
+	release    func()        // gives back the connection's place under Config.Limit
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
 	done       chan struct{} // closed by stop: the connection is ending
 	stopOnce   sync.Once

@@ -3,11 +3,12 @@ package ws_test
 import (
 	"context"
 	"fmt"
-	"github.com/parley-chat/parley"
 	"slices"
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/parley-chat/parley"
 
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/transport/ws"

@@ -57,6 +57,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/stream"
 )
@@ -74,6 +75,10 @@ const (
 
 // Config configures a Handler. Zero fields take the defaults.
 type Config struct {
+	// Limit caps open connections per client address and in all; nil:
+	// none.
+	Limit *connlimit.Limiter
+
 	// MaxMessage bounds one client message, in bytes; a larger one closes
 	// the connection with 1009 (message too big).
 	MaxMessage int
@@ -271,12 +276,22 @@ func (h *Handler) Serve(writeErr ErrorWriter) http.Handler {
 			writeErr(w, r, err)
 			return
 		}
-		h.accept(w, r, req)
+		release, err := h.cfg.Limit.Acquire(r.RemoteAddr)
+		if err != nil {
+			writeErr(w, r, err)
+			return
+		}
+		if !h.accept(w, r, req, release) {
+			release()
+		}
 	})
 }
 
-func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
+// accept upgrades the connection and starts it. It reports whether the
+// connection took release, which it calls when it ends.
+func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, release func()) bool {
 	c := &conn{
+		release:    release,
 		h:          h,
 		key:        clientKey(r),
 		id:         authn.From(r.Context()),
@@ -300,12 +315,12 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
 	if err != nil {
 		// Accept has answered (a malformed handshake).
 		h.log.Debug("websocket handshake failed", "err", err)
-		return
+		return false
 	}
 	if !hw.hijacked {
 		// Cannot happen: Accept succeeds only by hijacking through hw.
 		ws.CloseNow()
-		return
+		return false
 	}
 	ws.SetReadLimit(int64(h.cfg.MaxMessage))
 	c.ws = ws
@@ -315,7 +330,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
 		h.mu.Unlock()
 		_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
 		ws.CloseNow()
-		return
+		return false
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
@@ -333,6 +348,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request) {
 	go c.writeLoop(err)
 	// The handler returns: net/http's connection goroutine and buffers go
 	// away, and the request's context ends (nothing here uses it).
+	return true
 }
 
 // eventFrame is an event's complete WebSocket frame.
@@ -363,6 +379,9 @@ func (h *Handler) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	if c.release != nil {
+		c.release()
+	}
 	h.wg.Done()
 }
 
