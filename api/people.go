@@ -13,6 +13,7 @@ import (
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/presence"
+	"github.com/parley-chat/parley/realip"
 )
 
 // People configures accounts, sessions and presence in the API. A nil
@@ -125,7 +126,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: authn.SessionCookie, Value: token, Path: "/", MaxAge: int(p.SessionTTL.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.SecureCookie || r.TLS != nil,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.SecureCookie || realip.HTTPS(r),
 	})
 	writeJSONStatus(w, http.StatusOK, map[string]any{"token": token, "user": u})
 }

@@ -9,6 +9,7 @@
 package realip
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -46,13 +47,51 @@ func Handler(trusted []netip.Prefix, next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if addr, ok := clientAddr(trusted, r); ok {
-			r2 := r.Clone(r.Context())
-			r2.RemoteAddr = net.JoinHostPort(addr.String(), "0")
+		addr, ok := clientAddr(trusted, r)
+		https := fromTrusted(trusted, r) && forwardedHTTPS(r)
+		if ok || https {
+			ctx := r.Context()
+			if https {
+				ctx = context.WithValue(ctx, httpsKey{}, true)
+			}
+			r2 := r.Clone(ctx)
+			if ok {
+				r2.RemoteAddr = net.JoinHostPort(addr.String(), "0")
+			}
 			r = r2
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+type httpsKey struct{}
+
+// HTTPS reports whether the client reached Parley over HTTPS: directly
+// (TLS here), or through a trusted proxy that terminated TLS and said so
+// with X-Forwarded-Proto: https. A client cannot claim it: the header is
+// read only from trusted proxies.
+func HTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	v, _ := r.Context().Value(httpsKey{}).(bool)
+	return v
+}
+
+func fromTrusted(trusted []netip.Prefix, r *http.Request) bool {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && isTrusted(trusted, peer.Addr().Unmap())
+}
+
+// forwardedHTTPS reads the protocol the nearest proxy received: the last
+// X-Forwarded-Proto entry.
+func forwardedHTTPS(r *http.Request) bool {
+	vals := r.Header.Values("X-Forwarded-Proto")
+	if len(vals) == 0 {
+		return false
+	}
+	parts := strings.Split(vals[len(vals)-1], ",")
+	return strings.EqualFold(strings.TrimSpace(parts[len(parts)-1]), "https")
 }
 
 func clientAddr(trusted []netip.Prefix, r *http.Request) (netip.Addr, bool) {

@@ -84,6 +84,11 @@ type Config struct {
 	// the client (for rate limits and login throttling).
 	TrustedProxies []netip.Prefix
 	TrustedOrigins []string // origins allowed to POST cross-origin
+	// SecureCookies marks the login cookie Secure even when no TLS is seen
+	// (a proxy terminating TLS that sends no X-Forwarded-Proto). Without
+	// it the cookie is Secure over TLS, and behind a trusted proxy that
+	// says X-Forwarded-Proto: https.
+	SecureCookies bool
 
 	// MaxConnsPerClient caps the connections one client address holds
 	// open on each transport (event streams, WebSockets, held polls, IRC);
@@ -296,6 +301,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Registration: cfg.Registration,
 			Members:      s.presence.Members,
 			Disconnect:   s.hub.Disconnect,
+			SecureCookie: cfg.SecureCookies,
 		},
 	})
 	if err != nil {

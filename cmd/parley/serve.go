@@ -38,6 +38,7 @@ type serveFlags struct {
 	bodyTimeout       time.Duration
 	maxConnsPerClient int
 	maxConns          int
+	secureCookies     bool
 	trustedProxies    string
 	maxText           int
 	filter, wordList  string
@@ -70,6 +71,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
+	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "always mark the login cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto); it is Secure anyway over TLS and behind --trusted-proxies that send X-Forwarded-Proto: https")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
 	fs.DurationVar(&f.revalidate, "revalidate", server.DefaultRevalidateInterval, "how often open connections' credentials are checked: a session ended, key revoked or token expired elsewhere ends its connections within this")
 	fs.DurationVar(&f.presenceGrace, "presence-grace", 3*time.Second, "a leave notice waits this long: someone back in the room by then (a page changing rooms, a reconnect) never left; 0 records leaves at once")
@@ -169,6 +171,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		BodyTimeout:        f.bodyTimeout,
 		MaxConnsPerClient:  f.maxConnsPerClient,
 		MaxConns:           f.maxConns,
+		SecureCookies:      f.secureCookies,
 		RetentionInterval:  f.retention,
 	}
 	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {
