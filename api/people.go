@@ -82,7 +82,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.people
-	keys := []string{ipKey(r), auth.UserKey(body.Name)}
+	keys := auth.LoginKeys(body.Name, clientAddr(r))
 	if ok, wait := p.Limiter.Allow(keys...); !ok {
 		w.Header().Set("Retry-After", seconds(wait))
 		writeCodeStatus(w, http.StatusTooManyRequests, parley.ERateLimited, "too many login attempts: wait "+seconds(wait)+" seconds")
@@ -378,11 +378,13 @@ func orName(name, fallback string) string {
 	return "system"
 }
 
-func ipKey(r *http.Request) string {
+// clientAddr is the client's address (behind trusted proxies, see
+// realip), or the unspecified address when RemoteAddr holds none.
+func clientAddr(r *http.Request) netip.Addr {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		return auth.IPKey(ap.Addr())
+		return ap.Addr()
 	}
-	return "ip:" + r.RemoteAddr
+	return netip.IPv4Unspecified()
 }
 
 func seconds(d time.Duration) string {

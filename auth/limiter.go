@@ -29,13 +29,14 @@ type LimitPolicy struct {
 // The default policies; zero fields of a configured policy take their
 // values.
 //
-// Per account (UserKey): 10 attempts at once, then one every 6 s; the 5th
-// failure locks the account for 1 min, the 6th for 2, then 4, 8, 16 and
-// 30 min at most; 15 quiet minutes after the last failure and its lockout
-// forget it all. A guesser gets about ten tries an hour per account.
-// Anyone who knows a user name can keep that account locked this way (the
-// price of per-account limits); the short, capped lockouts bound the
-// harm, and a successful login clears an account's failures.
+// Per account and address (UserKey, or the pair LoginKeys makes): 10
+// attempts at once, then one every 6 s; the 5th failure locks the account
+// from that address for 1 min, the 6th for 2, then 4, 8, 16 and 30 min at
+// most; 15 quiet minutes after the last failure and its lockout forget it
+// all. Because the lockout is per address, an attacker who knows a name
+// locks only their own address out of it; the account-wide policy below
+// bounds guessing from many addresses. A successful login clears the
+// pair's failures.
 //
 // Per address (IPKey: an IPv4 address or an IPv6 /64): 20 attempts at
 // once, then 20 a minute; the 50th failure locks the address for 1 min,
@@ -45,6 +46,11 @@ type LimitPolicy struct {
 var (
 	defaultUserPolicy = LimitPolicy{Burst: 10, Every: 6 * time.Second, Failures: 5, Lockout: time.Minute, MaxLockout: 30 * time.Minute, Forget: 15 * time.Minute}
 	defaultIPPolicy   = LimitPolicy{Burst: 20, Every: 3 * time.Second, Failures: 50, Lockout: time.Minute, MaxLockout: time.Hour, Forget: time.Hour}
+	// Per account from every address together (AccountKey): 50 attempts
+	// at once, then 50 an hour, and no lockout. It bounds guessing spread
+	// over many addresses without handing anyone a way to lock an owner
+	// out: lockouts are per account *and* address (LoginKeys).
+	defaultAccountPolicy = LimitPolicy{Burst: 50, Every: 72 * time.Second, Failures: -1}
 )
 
 // DefaultMaxKeys bounds the keys a LoginLimiter remembers (about 100
@@ -54,6 +60,7 @@ const DefaultMaxKeys = 100_000
 // LimiterConfig configures a LoginLimiter. Zero fields take the defaults.
 type LimiterConfig struct {
 	IP      LimitPolicy // for keys made by IPKey (starting "ip:")
+	Account LimitPolicy // for keys made by AccountKey (starting "acct:")
 	User    LimitPolicy // for every other key, such as those made by UserKey
 	MaxKeys int
 	// Now is the clock; time.Now by default. Tests pass a fake one.
@@ -75,7 +82,7 @@ const (
 // is not locked out (or, failing that, any key) to make room. An attacker
 // with enough addresses can so flush lockouts, but memory stays bounded.
 type LoginLimiter struct {
-	ip, user LimitPolicy
+	ip, user, acct LimitPolicy
 	max      int
 	now      func() time.Time
 
@@ -103,6 +110,7 @@ func NewLoginLimiter(cfg LimiterConfig) *LoginLimiter {
 	return &LoginLimiter{
 		ip:   cfg.IP.withDefaults(defaultIPPolicy),
 		user: cfg.User.withDefaults(defaultUserPolicy),
+		acct: cfg.Account.withDefaults(defaultAccountPolicy),
 		max:  cfg.MaxKeys,
 		now:  cfg.Now,
 		keys: make(map[string]*limitEntry),
@@ -157,11 +165,30 @@ func UserKey(name string) string {
 	return "user:" + name
 }
 
+// AccountKey is the key of an account's login attempts from every
+// address together (case-insensitive).
+func AccountKey(name string) string { return "acct:" + strings.TrimPrefix(UserKey(name), "user:") }
+
+// LoginKeys are the keys of a login to account name from addr: the
+// address (every account), the account from that address (which locks
+// out after repeated failures), and the account from everywhere (a
+// looser bound on attempts, never a lockout). An attacker's failures thus
+// lock the attacker's address out of the account, not its owner, who
+// logs in from another; and an attacker cannot tell from a lockout which
+// names exist, since unknown names are limited alike.
+func LoginKeys(name string, addr netip.Addr) []string {
+	ip := IPKey(addr)
+	return []string{ip, UserKey(name) + "|" + ip, AccountKey(name)}
+}
+
 func isIPKey(key string) bool { return strings.HasPrefix(key, "ip:") }
 
 func (l *LoginLimiter) policy(key string) *LimitPolicy {
-	if isIPKey(key) {
+	switch {
+	case isIPKey(key):
 		return &l.ip
+	case strings.HasPrefix(key, "acct:"):
+		return &l.acct
 	}
 	return &l.user
 }

@@ -203,7 +203,7 @@ func (a *Resolver) Guest(ctx context.Context, id parley.Identity, name string, v
 	case parley.ENotFound:
 		return parley.Identity{Name: name, Kind: parley.Guest}, nil
 	case "":
-		return id, parley.Errorf(parley.EConflict, "the name %q belongs to a registered user: log in, or choose another name", name)
+		return id, parley.Errorf(parley.EConflict, "the name %q is not available: choose another name, or log in if it is yours", name)
 	default:
 		return id, err
 	}

@@ -153,10 +153,11 @@ type ircLogin struct {
 }
 
 func (l *ircLogin) check(ctx context.Context, name, password, client string) (parley.Identity, error) {
-	keys := []string{auth.UserKey(name)}
-	if ip, err := netip.ParseAddr(client); err == nil {
-		keys = append(keys, auth.IPKey(ip))
+	ip, err := netip.ParseAddr(client)
+	if err != nil {
+		ip = netip.IPv4Unspecified()
 	}
+	keys := auth.LoginKeys(name, ip)
 	if ok, wait := l.limiter.Allow(keys...); !ok {
 		return parley.Identity{}, parley.Errorf(parley.ERateLimited, "too many login attempts: wait %d seconds", int(wait.Seconds())+1)
 	}
