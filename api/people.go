@@ -297,9 +297,6 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// maxPublish bounds one publish batch.
-const maxPublish = 100
-
 func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 	id := authn.From(r.Context())
 	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
@@ -320,62 +317,20 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, err)
 		return
 	}
-	if len(body.Messages) == 0 || len(body.Messages) > maxPublish {
-		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "send 1 to %d messages", maxPublish))
+	pubs := make([]chat.Publication, len(body.Messages))
+	for i, m := range body.Messages {
+		rooms := m.Rooms
+		if m.Room != "" {
+			rooms = append(rooms, m.Room)
+		}
+		pubs[i] = chat.Publication{Rooms: rooms, User: m.User, Text: m.Text, From: m.From, Kind: m.Kind}
+	}
+	out, err := s.chat.Publish(r.Context(), id, "app", pubs)
+	if err != nil {
+		s.errs.Write(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	var out []parley.Message
-	for i, m := range body.Messages {
-		as := id
-		if m.From != "" {
-			as = parley.Identity{Name: m.From, Kind: parley.App}
-		}
-		var got []parley.Message
-		var err error
-		switch {
-		case m.Kind == parley.KindNotice:
-			rooms := m.Rooms
-			if m.Room != "" {
-				rooms = append(rooms, m.Room)
-			}
-			got, err = s.chat.Notice(ctx, as, rooms, m.Text)
-		case m.User != "":
-			var msg parley.Message
-			msg, err = s.chat.Direct(ctx, parley.Identity{Name: orName(m.From, id.Name), Kind: parley.Registered}, "app", m.User, m.Text)
-			got = []parley.Message{msg}
-		case m.Kind == "" || m.Kind == parley.KindMessage:
-			rooms := m.Rooms
-			if m.Room != "" {
-				rooms = append(rooms, m.Room)
-			}
-			for _, room := range rooms {
-				var msg parley.Message
-				if msg, err = s.chat.PostAs(ctx, parley.Identity{Name: orName(m.From, id.Name), Kind: parley.App}, "app", room, m.Text); err != nil {
-					break
-				}
-				got = append(got, msg)
-			}
-		default:
-			err = parley.Errorf(parley.EInvalid, "kind %q cannot be published: use message or notice", m.Kind)
-		}
-		if err != nil {
-			s.errs.Write(w, r, parley.Errorf(parley.ErrorCode(err), "message %d: %s (the %d before it were published)", i, parley.ErrorMessage(err), i))
-			return
-		}
-		out = append(out, got...)
-	}
 	writeJSONStatus(w, http.StatusCreated, map[string]any{"messages": out})
-}
-
-func orName(name, fallback string) string {
-	if name != "" {
-		return name
-	}
-	if fallback != "" {
-		return fallback
-	}
-	return "system"
 }
 
 // clientAddr is the client's address (behind trusted proxies, see

@@ -33,7 +33,11 @@ func newRateLimiter(rate float64, burst int, now func() time.Time) *rateLimiter 
 }
 
 // allow takes one token from key's bucket, reporting whether there was one.
-func (l *rateLimiter) allow(key string) bool {
+func (l *rateLimiter) allow(key string) bool { return l.allowN(key, 1) }
+
+// allowN takes n tokens from key's bucket at once, or none: it reports
+// whether there were n. More than the burst are never there.
+func (l *rateLimiter) allowN(key string, n int) bool {
 	if l.rate <= 0 {
 		return true
 	}
@@ -48,10 +52,10 @@ func (l *rateLimiter) allow(key string) bool {
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
-	if b.tokens < 1 {
+	if b.tokens < float64(n) {
 		return false
 	}
-	b.tokens--
+	b.tokens -= float64(n)
 	return true
 }
 

@@ -54,7 +54,7 @@ type Service struct {
 	roomsMu sync.RWMutex
 	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
 
-	posts     chan *post
+	posts     chan []*post // units: the posts of one unit commit together or not at all
 	done      chan struct{} // closed by Close
 	stopped   chan struct{} // closed when the committer has exited
 	closeOnce sync.Once
@@ -86,7 +86,7 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 		log:     cfg.Logger,
 		limit:   newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
 		rooms:   make(map[string]struct{}),
-		posts:   make(chan *post, cfg.MaxBatch),
+		posts:   make(chan []*post, cfg.MaxBatch),
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -106,35 +106,46 @@ func (s *Service) commit(ctx context.Context, m parley.Message, also ...string) 
 
 // commitPost is commit for a post with more than extra topics.
 func (s *Service) commitPost(ctx context.Context, p *post) (parley.Message, error) {
-	p.done = make(chan error, 1)
+	if err := s.commitUnit(ctx, []*post{p}); err != nil {
+		return parley.Message{}, err
+	}
+	return p.msg, nil
+}
+
+// commitUnit commits posts in one transaction, all or none, and publishes
+// them in order. Every post of a unit gets the same answer: the committer
+// answers a unit through its first post.
+func (s *Service) commitUnit(ctx context.Context, unit []*post) error {
+	done := make(chan error, 1)
+	unit[0].done = done
 	select {
 	case <-s.done: // checked first: select picks at random among ready cases
-		return parley.Message{}, errShuttingDown
+		return errShuttingDown
 	default:
 	}
 	select {
-	case s.posts <- p:
+	case s.posts <- unit:
 	case <-s.done:
-		return parley.Message{}, errShuttingDown
+		return errShuttingDown
 	case <-ctx.Done():
-		return parley.Message{}, ctx.Err()
+		return ctx.Err()
 	}
 	select {
-	case err := <-p.done:
-		return p.msg, err
+	case err := <-done:
+		return err
 	case <-s.stopped:
 		// The committer has exited; it answered everything queued before
-		// it drained, so an unanswered post was never taken.
+		// it drained, so an unanswered unit was never taken.
 		select {
-		case err := <-p.done:
-			return p.msg, err
+		case err := <-done:
+			return err
 		default:
-			return parley.Message{}, errShuttingDown
+			return errShuttingDown
 		}
 	case <-ctx.Done():
-		// The message may still be committed and delivered; the client
-		// sees it on its stream.
-		return parley.Message{}, ctx.Err()
+		// The messages may still be committed and delivered; the client
+		// sees them on its stream.
+		return ctx.Err()
 	}
 }
 
@@ -143,11 +154,11 @@ var errShuttingDown = parley.Errorf(parley.EUnavailable, "server is shutting dow
 func (s *Service) commitLoop() {
 	defer s.committer.Done()
 	defer close(s.stopped)
-	batch := make([]*post, 0, s.cfg.MaxBatch)
+	batch := make([][]*post, 0, s.cfg.MaxBatch)
 	for {
 		select {
-		case p := <-s.posts:
-			batch = append(batch[:0], p)
+		case u := <-s.posts:
+			batch = append(batch[:0], u)
 		case <-s.done:
 			s.drain()
 			return
@@ -155,8 +166,8 @@ func (s *Service) commitLoop() {
 	collect:
 		for len(batch) < s.cfg.MaxBatch {
 			select {
-			case p := <-s.posts:
-				batch = append(batch, p)
+			case u := <-s.posts:
+				batch = append(batch, u)
 			default:
 				break collect
 			}
@@ -170,41 +181,45 @@ func (s *Service) commitLoop() {
 func (s *Service) drain() {
 	for {
 		select {
-		case p := <-s.posts:
-			p.done <- errShuttingDown
+		case u := <-s.posts:
+			u[0].done <- errShuttingDown
 		default:
 			return
 		}
 	}
 }
 
-// commitBatch stores, publishes and acknowledges a batch. If the batch
-// fails as a whole, each post is retried alone so that one bad message
-// (say, to a room deleted a moment ago) fails only its own poster.
-func (s *Service) commitBatch(batch []*post) {
+// commitBatch stores, publishes and acknowledges a batch of units. If the
+// batch fails as a whole, each unit is retried alone so that one bad
+// message (say, to a room deleted a moment ago) fails only its own unit.
+func (s *Service) commitBatch(batch [][]*post) {
 	// Commits are not tied to any one poster's context: a poster that gives
 	// up must not abort the others' transaction.
 	ctx := context.Background()
-	msgs := make([]*parley.Message, len(batch))
-	for i, p := range batch {
+	var posts []*post
+	for _, u := range batch {
+		posts = append(posts, u...)
+	}
+	msgs := make([]*parley.Message, len(posts))
+	for i, p := range posts {
 		msgs[i] = &p.msg
 	}
 	err := s.store.Append(ctx, msgs)
 	if err != nil && len(batch) > 1 {
-		for _, p := range batch {
-			s.commitBatch([]*post{p})
+		for _, u := range batch {
+			s.commitBatch([][]*post{u})
 		}
 		return
 	}
 	if err != nil {
 		if parley.ErrorCode(err) == parley.EInternal {
-			s.log.Error("storing message failed", "room", batch[0].msg.Room, "err", err)
+			s.log.Error("storing message failed", "room", posts[0].msg.Room, "err", err)
 		}
-		batch[0].done <- err
+		batch[0][0].done <- err
 		return
 	}
-	events := make([]*parley.Event, len(batch))
-	for i, p := range batch {
+	events := make([]*parley.Event, len(posts))
+	for i, p := range posts {
 		events[i] = parley.NewEvent(p.msg)
 		events[i].Also = p.also
 		events[i].Revoke = p.revoke
@@ -217,8 +232,8 @@ func (s *Service) commitBatch(batch []*post) {
 		// when they next resume from the store. The post itself succeeded.
 		s.log.Error("publishing committed messages failed", "first_id", events[0].ID(), "count", len(events), "err", err)
 	}
-	for _, p := range batch {
-		p.done <- nil
+	for _, u := range batch {
+		u[0].done <- nil
 	}
 }
 
