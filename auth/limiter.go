@@ -83,8 +83,8 @@ const (
 // with enough addresses can so flush lockouts, but memory stays bounded.
 type LoginLimiter struct {
 	ip, user, acct LimitPolicy
-	max      int
-	now      func() time.Time
+	max            int
+	now            func() time.Time
 
 	mu        sync.Mutex // guards everything below
 	keys      map[string]*limitEntry

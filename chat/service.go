@@ -54,7 +54,7 @@ type Service struct {
 	roomsMu sync.RWMutex
 	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
 
-	posts     chan []*post // units: the posts of one unit commit together or not at all
+	posts     chan []*post  // units: the posts of one unit commit together or not at all
 	done      chan struct{} // closed by Close
 	stopped   chan struct{} // closed when the committer has exited
 	closeOnce sync.Once
