@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-chat/parley"
@@ -107,15 +109,50 @@ func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	s.errs.Write(w, r, err)
 }
 
+// Room list pages (GET /api/rooms?limit=N&after=NAME).
+const (
+	defaultRoomPage = 200
+	maxRoomPage     = 1000
+)
+
 func (s *Server) listRooms(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	limit := defaultRoomPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxRoomPage {
+			s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "limit=%.20q is not allowed: use a number from 1 to %d", v, maxRoomPage))
+			return
+		}
+		limit = n
+	}
+	after := q.Get("after")
+	if after != "" && chat.ValidateRoomName(after) != nil && !strings.HasPrefix(after, "@") {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "after=%.40q is not a room name: pass the \"next\" of the previous page", after))
+		return
+	}
 	rooms, err := s.chat.ReadableRooms(r.Context(), authn.From(r.Context()))
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
+	slices.SortFunc(rooms, func(a, b chat.RoomInfo) int { return strings.Compare(a.Name, b.Name) })
+	start, _ := slices.BinarySearchFunc(rooms, after, func(ri chat.RoomInfo, name string) int {
+		if c := strings.Compare(ri.Name, name); c != 0 || name == "" {
+			return c
+		}
+		return -1 // equal to after: the page starts past it
+	})
+	page := rooms[start:]
+	next := ""
+	if len(page) > limit {
+		page = page[:limit]
+		next = page[limit-1].Name
+	}
 	writeJSONStatus(w, http.StatusOK, struct {
 		Rooms []chat.RoomInfo `json:"rooms"`
-	}{rooms})
+		Next  string          `json:"next,omitempty"`
+	}{page, next})
 }
 
 func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +170,7 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, err)
 		return
 	}
-	room, err := s.chat.CreateRoomAs(r.Context(), id, body.Name, body.Visibility)
+	room, err := s.chat.CreateRoomAs(r.Context(), id, clientKey(r), body.Name, body.Visibility)
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return

@@ -204,7 +204,11 @@ func (s *Service) Presence(ctx context.Context, room, name string, joined bool) 
 
 // CreateRoomAs creates a room of the given visibility (public or private);
 // a registered creator becomes its owner.
-func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, name, visibility string) (parley.Room, error) {
+//
+// Who may is Config.RoomCreation; client (the caller's address) and the
+// creator are rate-limited, and an account owns at most
+// Config.MaxRoomsPerCreator rooms.
+func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, client, name, visibility string) (parley.Room, error) {
 	if id.Scoped() {
 		return parley.Room{}, errScoped("create rooms")
 	}
@@ -220,6 +224,15 @@ func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, name, vi
 	guestsAdmitted := s.cfg.Access == nil || s.cfg.Access.Policy.Guests
 	if (id.Kind == parley.Anonymous || id.Kind == parley.Guest) && !guestsAdmitted {
 		return parley.Room{}, parley.Errorf(parley.EUnauthorized, "log in to create a room")
+	}
+	if err := ValidateRoomName(name); err != nil {
+		return parley.Room{}, err
+	}
+	if err := s.CheckRoom(ctx, name); err == nil {
+		return parley.Room{}, parley.Errorf(parley.EConflict, "room %q already exists", name)
+	}
+	if err := s.mayCreateRoom(ctx, id, client); err != nil {
+		return parley.Room{}, err
 	}
 	r, err := s.CreateRoom(ctx, name)
 	if err != nil || s.cfg.RoomAccess == nil {

@@ -38,6 +38,17 @@ type Config struct {
 	// order, from the committer goroutine; it must not block (webhooks
 	// queue the message).
 	OnCommit func(parley.Message)
+
+	// RoomCreation says who may create rooms: CreateRoomsGuests (the
+	// default), CreateRoomsUsers or CreateRoomsAdmins. Admins and
+	// applications always may, without limits.
+	RoomCreation string
+	// RoomCreationBurst is how many rooms one address or creator may
+	// create at once, then one a minute; default DefaultRoomCreationBurst.
+	RoomCreationBurst int
+	// MaxRoomsPerCreator bounds the rooms one account owns; default
+	// DefaultMaxRoomsPerCreator, negative: no bound.
+	MaxRoomsPerCreator int
 }
 
 // DefaultMaxTextLen is the default message length limit, in characters.
@@ -50,6 +61,8 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 	limit  *rateLimiter
+	// roomLimit paces room creation per client address and per creator.
+	roomLimit *rateLimiter
 
 	roomsMu sync.RWMutex
 	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
@@ -73,6 +86,12 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 	if cfg.MaxTextLen <= 0 {
 		cfg.MaxTextLen = DefaultMaxTextLen
 	}
+	if cfg.RoomCreationBurst <= 0 {
+		cfg.RoomCreationBurst = DefaultRoomCreationBurst
+	}
+	if cfg.MaxRoomsPerCreator == 0 {
+		cfg.MaxRoomsPerCreator = DefaultMaxRoomsPerCreator
+	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 256
 	}
@@ -80,15 +99,16 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		store:   store,
-		broker:  broker,
-		cfg:     cfg,
-		log:     cfg.Logger,
-		limit:   newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
-		rooms:   make(map[string]struct{}),
-		posts:   make(chan []*post, cfg.MaxBatch),
-		done:    make(chan struct{}),
-		stopped: make(chan struct{}),
+		store:     store,
+		broker:    broker,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		limit:     newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
+		roomLimit: newRateLimiter(1/roomCreationEvery.Seconds(), cfg.RoomCreationBurst, time.Now),
+		rooms:     make(map[string]struct{}),
+		posts:     make(chan []*post, cfg.MaxBatch),
+		done:      make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	s.committer.Add(1)
 	go s.commitLoop()

@@ -18,7 +18,7 @@ import (
 // A publish request commits wholly or not at all (issue 14): one over the
 // rate limit, or with one bad item, stores nothing and says so.
 func TestPublishIsAllOrNothing(t *testing.T) {
-	cfg := server.Config{DB: filepath.Join(t.TempDir(), "parley.db"), RateLimit: 10, RateBurst: 20}
+	cfg := server.Config{DB: filepath.Join(t.TempDir(), "parley.db"), RateLimit: 10, RateBurst: 20, RoomCreationBurst: 40}
 	st, err := sqlite.Open(context.Background(), cfg.DB)
 	if err != nil {
 		t.Fatal(err)

@@ -56,6 +56,14 @@ type Config struct {
 	// lapse on the others; default DefaultPresenceLease.
 	PresenceLease time.Duration
 
+	// RoomCreation says who may create rooms: "guests" (anyone who may
+	// post; the default), "users" or "admins"; RoomCreationBurst how many
+	// at once per address or creator (then one a minute; default 5);
+	// MaxRoomsPerCreator how many an account may own (default 50).
+	RoomCreation       string
+	RoomCreationBurst  int
+	MaxRoomsPerCreator int
+
 	MaxTextLen int             // characters per message; default 2000
 	FilterMode chat.FilterMode // default mask
 	WordList   []string        // default chat.DefaultWords
@@ -173,6 +181,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	var err error
+	if cfg.RoomCreation, err = chat.ParseRoomCreation(cfg.RoomCreation); err != nil {
+		return nil, err
+	}
 	store, err := OpenStore(ctx, cfg.DB)
 	if err != nil {
 		return nil, err
@@ -205,15 +217,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
 	s.chat = chat.New(store, broker, chat.Config{
-		Access:     checker,
-		Users:      store,
-		RoomAccess: store,
-		OnCommit:   s.messageHook,
-		MaxTextLen: cfg.MaxTextLen,
-		Filter:     chat.NewWordFilter(cfg.FilterMode, cfg.WordList),
-		RateLimit:  cfg.RateLimit,
-		RateBurst:  cfg.RateBurst,
-		Logger:     cfg.Logger,
+		Access:             checker,
+		Users:              store,
+		RoomAccess:         store,
+		OnCommit:           s.messageHook,
+		MaxTextLen:         cfg.MaxTextLen,
+		RoomCreation:       cfg.RoomCreation,
+		RoomCreationBurst:  cfg.RoomCreationBurst,
+		MaxRoomsPerCreator: cfg.MaxRoomsPerCreator,
+		Filter:             chat.NewWordFilter(cfg.FilterMode, cfg.WordList),
+		RateLimit:          cfg.RateLimit,
+		RateBurst:          cfg.RateBurst,
+		Logger:             cfg.Logger,
 	})
 	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook, grace: cfg.PresenceGrace}
 	if err := s.shareClusterPresence(cfg); err != nil {

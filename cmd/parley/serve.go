@@ -29,36 +29,39 @@ import (
 // equivalent, PARLEY_ plus the flag name in upper case with '-' as '_';
 // a flag given on the command line wins.
 type serveFlags struct {
-	addr, db          string
-	broker, node      string
-	cluster           string
-	presenceLease     time.Duration
-	presenceGrace     time.Duration
-	revalidate        time.Duration
-	bodyTimeout       time.Duration
-	maxConnsPerClient int
-	maxConns          int
-	secureCookies     bool
-	trustedProxies    string
-	maxText           int
-	filter, wordList  string
-	rateLimit         float64
-	rateBurst         int
-	heartbeat, retry  time.Duration
-	shutdownTimeout   time.Duration
-	logLevel          string
-	debugAddr         string
-	tlsCert, tlsKey   string
-	trustedOrigins    string
-	corsOrigins       string
-	people            peopleFlags
-	pollTimeout       time.Duration
-	pollMaxTimeout    time.Duration
-	pollLease         time.Duration
-	wsMaxMessage      int
-	wsPing            time.Duration
-	retention         time.Duration
-	irc               ircFlags
+	addr, db           string
+	broker, node       string
+	cluster            string
+	presenceLease      time.Duration
+	presenceGrace      time.Duration
+	revalidate         time.Duration
+	bodyTimeout        time.Duration
+	maxConnsPerClient  int
+	maxConns           int
+	secureCookies      bool
+	roomCreation       string
+	roomBurst          int
+	maxRoomsPerCreator int
+	trustedProxies     string
+	maxText            int
+	filter, wordList   string
+	rateLimit          float64
+	rateBurst          int
+	heartbeat, retry   time.Duration
+	shutdownTimeout    time.Duration
+	logLevel           string
+	debugAddr          string
+	tlsCert, tlsKey    string
+	trustedOrigins     string
+	corsOrigins        string
+	people             peopleFlags
+	pollTimeout        time.Duration
+	pollMaxTimeout     time.Duration
+	pollLease          time.Duration
+	wsMaxMessage       int
+	wsPing             time.Duration
+	retention          time.Duration
+	irc                ircFlags
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
@@ -71,6 +74,9 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
+	fs.StringVar(&f.roomCreation, "room-creation", chat.CreateRoomsGuests, "who may create rooms: guests (anyone who may post), users (registered users) or admins; admins and API keys always may")
+	fs.IntVar(&f.roomBurst, "room-burst", chat.DefaultRoomCreationBurst, "rooms one address or person may create at once; then one a minute")
+	fs.IntVar(&f.maxRoomsPerCreator, "max-rooms-per-creator", chat.DefaultMaxRoomsPerCreator, "rooms one account may own; -1: no bound")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "always mark the login cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto); it is Secure anyway over TLS and behind --trusted-proxies that send X-Forwarded-Proto: https")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
 	fs.DurationVar(&f.revalidate, "revalidate", server.DefaultRevalidateInterval, "how often open connections' credentials are checked: a session ended, key revoked or token expired elsewhere ends its connections within this")
@@ -172,6 +178,9 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		MaxConnsPerClient:  f.maxConnsPerClient,
 		MaxConns:           f.maxConns,
 		SecureCookies:      f.secureCookies,
+		RoomCreation:       f.roomCreation,
+		RoomCreationBurst:  f.roomBurst,
+		MaxRoomsPerCreator: f.maxRoomsPerCreator,
 		RetentionInterval:  f.retention,
 	}
 	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {

@@ -774,9 +774,16 @@
     }
 
     // listRooms resolves with the rooms one may read: {name, topic,
-    // created, visibility ('public', 'private' or 'direct')}.
-    listRooms() {
-      return this._http('GET', '/api/rooms').then((d) => (d && d.rooms) || []);
+    // created, visibility ('public', 'private' or 'direct')}, following
+    // the server's pages (up to maxPages of them).
+    listRooms(maxPages = 20) {
+      const all = [];
+      const page = (after, left) =>
+        this._http('GET', '/api/rooms' + (after ? '?after=' + encodeURIComponent(after) : '')).then((d) => {
+          all.push(...((d && d.rooms) || []));
+          return d && d.next && left > 1 ? page(d.next, left - 1) : all;
+        });
+      return page('', maxPages);
     }
 
     // createRoom creates a room. opts.visibility 'private' (logged-in
