@@ -1,6 +1,7 @@
 package parley_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/parley-chat/parley"
@@ -55,4 +56,29 @@ func TestEventEncodesOnceAsSSE(t *testing.T) {
 			t.Fatalf("JSON holds a raw line break, which would split the data: line: %q", ev.JSON())
 		}
 	}
+}
+
+// A cursor (Last-Event-ID, cursor=, lastEventId=) is a canonical
+// non-negative integer or refused with a clear error; never a panic.
+func FuzzParseCursor(f *testing.F) {
+	for _, s := range []string{"", "0", "42", "007", "-1", "+1", "9223372036854775807", "9223372036854775808", "1e3", " 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok, err := parley.ParseCursor(s)
+		switch {
+		case err != nil:
+			if parley.ErrorCode(err) != parley.EInvalid || parley.ErrorMessage(err) == "" || ok {
+				t.Fatalf("ParseCursor(%q) = %d, %v, %v", s, id, ok, err)
+			}
+		case s == "":
+			if ok {
+				t.Fatalf("empty cursor reported ok")
+			}
+		default:
+			if !ok || id < 0 || strconv.FormatInt(id, 10) != s {
+				t.Fatalf("ParseCursor(%q) = %d, %v: not the canonical form", s, id, ok)
+			}
+		}
+	})
 }

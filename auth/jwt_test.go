@@ -550,3 +550,29 @@ func BenchmarkVerifyHS256(b *testing.B) {
 		}
 	}
 }
+
+// Verify refuses anything but a well-signed, unexpired token with a valid
+// subject, with an unauthorized error; it never panics.
+func FuzzVerify(f *testing.F) {
+	v, err := NewVerifier(VerifierConfig{Algorithm: HS256, Key: hsSecret})
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Now()
+	good := sign(f, jwt.SigningMethodHS256, hsSecret, jwt.MapClaims{"sub": "ada", "exp": now.Add(time.Hour).Unix(), "rooms": []string{"pub"}})
+	for _, s := range []string{good, good + "x", "", "a.b.c", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.", strings.Repeat(".", 3)} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, token string, inQuery bool) {
+		c, err := v.Verify(token, now, inQuery)
+		if err != nil {
+			if parley.ErrorCode(err) != parley.EUnauthorized || parley.ErrorMessage(err) == "" {
+				t.Fatalf("Verify(%q) = %v: want an unauthorized error with a message", token, err)
+			}
+			return
+		}
+		if c.Subject == "" || !c.ExpiresAt.After(now) {
+			t.Fatalf("Verify(%q) accepted claims %+v", token, c)
+		}
+	})
+}
