@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/audit"
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
 )
@@ -31,6 +32,7 @@ type Server struct {
 	people *People // nil: no accounts; everyone is a guest
 
 	bodyTimeout time.Duration
+	auditLog    *audit.Log
 }
 
 // Config wires the API.
@@ -50,6 +52,10 @@ type Config struct {
 	// default DefaultBodyTimeout. A body trickled slower is refused with
 	// 408 and its connection closed.
 	BodyTimeout time.Duration
+
+	// Audit records logins, refusals and administrative actions; nil:
+	// none.
+	Audit *audit.Log
 }
 
 // DefaultBodyTimeout is how long a client may take to send a body.
@@ -63,7 +69,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = DefaultBodyTimeout
 	}
-	s := &Server{chat: cfg.Chat, errs: Errors{cfg.Logger}, log: cfg.Logger, mux: http.NewServeMux(), bodyTimeout: cfg.BodyTimeout}
+	s := &Server{chat: cfg.Chat, errs: Errors{Log: cfg.Logger, Audit: cfg.Audit}, log: cfg.Logger, mux: http.NewServeMux(), bodyTimeout: cfg.BodyTimeout, auditLog: cfg.Audit}
 	s.csrf = http.NewCrossOriginProtection()
 	for _, o := range cfg.TrustedOrigins {
 		if err := s.csrf.AddTrustedOrigin(o); err != nil {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/audit"
+	"github.com/parley-chat/parley/authn"
 )
 
 // statusOf maps a domain error code to its HTTP status; this is the one
@@ -46,13 +48,24 @@ type errorDetail struct {
 
 // Errors writes error answers in the API's one format and logs the
 // internal ones (without the request's query, which may carry secrets).
-type Errors struct{ Log *slog.Logger }
+type Errors struct {
+	Log *slog.Logger
+	// Audit records every 401 and 403 answer as an access refusal; nil:
+	// none.
+	Audit *audit.Log
+}
 
 // Write answers err.
 func (e Errors) Write(w http.ResponseWriter, r *http.Request, err error) {
 	code := parley.ErrorCode(err)
 	if code == parley.EInternal {
 		e.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if code == parley.EUnauthorized || code == parley.EForbidden {
+		e.Audit.Record(r.Context(), audit.Event{
+			Action: "access", Outcome: audit.Refused, Actor: authn.From(r.Context()).Name,
+			Target: r.Method + " " + r.URL.Path, Addr: clientAddr(r).String(), Reason: parley.ErrorMessage(err),
+		})
 	}
 	status := statusOf(code)
 	switch code {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/audit"
 	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
@@ -51,13 +52,13 @@ func (s *Server) routePeople(p *People) {
 	s.mux.HandleFunc("POST /api/users/{name}/messages", s.direct)
 	s.mux.HandleFunc("GET /api/users/{name}/messages", s.directHistory)
 	s.mux.HandleFunc("GET /api/rooms/{room}/members", s.members)
-	s.mux.HandleFunc("PUT /api/rooms/{room}/topic", s.setTopic)
-	s.mux.HandleFunc("PUT /api/rooms/{room}/notices", s.setNotices)
-	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.invite)
+	s.mux.HandleFunc("PUT /api/rooms/{room}/topic", s.audited("room.topic", s.setTopic))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/notices", s.audited("room.notices", s.setNotices))
+	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.audited("room.invite", s.invite))
 	s.mux.HandleFunc("POST /api/rooms/{room}/join", s.join)
-	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.kick)
-	s.mux.HandleFunc("DELETE /api/rooms/{room}", s.deleteRoom)
-	s.mux.HandleFunc("POST /api/publish", s.publish)
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.audited("room.kick", s.kick))
+	s.mux.HandleFunc("DELETE /api/rooms/{room}", s.audited("room.delete", s.deleteRoom))
+	s.mux.HandleFunc("POST /api/publish", s.audited("publish", s.publish))
 }
 
 // withHash runs a password hash, at most two at a time.
@@ -83,7 +84,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.people
 	keys := auth.LoginKeys(body.Name, clientAddr(r))
+	record := func(action, outcome, reason string) {
+		s.auditLog.Record(r.Context(), audit.Event{Action: action, Outcome: outcome, Actor: body.Name, Addr: clientAddr(r).String(), Reason: reason})
+	}
 	if ok, wait := p.Limiter.Allow(keys...); !ok {
+		record("login", audit.Refused, "locked out: too many attempts")
 		w.Header().Set("Retry-After", seconds(wait))
 		writeCodeStatus(w, http.StatusTooManyRequests, parley.ERateLimited, "too many login attempts: wait "+seconds(wait)+" seconds")
 		return
@@ -110,10 +115,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	if !good {
 		p.Limiter.Fail(keys...)
-		s.errs.Write(w, r, parley.Errorf(parley.EUnauthorized, "name or password is wrong"))
+		record("login", audit.Failed, "wrong name or password")
+		// Recorded as a failed login, not also as an access refusal.
+		Errors{Log: s.log}.Write(w, r, parley.Errorf(parley.EUnauthorized, "name or password is wrong"))
 		return
 	}
 	p.Limiter.Succeed(keys...)
+	record("login", audit.OK, "")
 	token, tokenHash, err := auth.NewToken()
 	if err != nil {
 		s.errs.Write(w, r, err)
@@ -149,6 +157,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 			s.errs.Write(w, r, err)
 			return
 		}
+		s.auditLog.Record(r.Context(), audit.Event{Action: "logout", Outcome: audit.OK, Actor: authn.From(r.Context()).Name, Addr: clientAddr(r).String()})
 		if s.people.Disconnect != nil {
 			// The session's open streams, sockets and polls end now.
 			s.people.Disconnect(parley.SessionTopic(hex.EncodeToString(hash)), "you logged out")

@@ -28,8 +28,8 @@ func (s *Server) routeSearch() {
 	s.mux.HandleFunc("GET /api/search", s.search)
 	s.mux.HandleFunc("GET /api/rooms/{room}/transcript", s.transcript)
 	s.mux.HandleFunc("GET /api/rooms/{room}/retention", s.retention)
-	s.mux.HandleFunc("PUT /api/rooms/{room}/retention", s.setRetention)
-	s.mux.HandleFunc("DELETE /api/messages/{id}", s.deleteMessage)
+	s.mux.HandleFunc("PUT /api/rooms/{room}/retention", s.audited("room.retention", s.setRetention))
+	s.mux.HandleFunc("DELETE /api/messages/{id}", s.audited("message.delete", s.deleteMessage))
 }
 
 // search answers GET /api/search?q=...&room=&from=&since=&until=&limit=&cursor=.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/audit"
 	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/chat"
@@ -50,7 +51,7 @@ func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth
 	if cfg.TLSAddr != "" && cfg.TLSConfig == nil {
 		return errors.New("the IRC TLS listener needs a certificate: give --tls-cert and --tls-key")
 	}
-	login := &ircLogin{users: s.store, limiter: logins, hashing: make(chan struct{}, 2)}
+	login := &ircLogin{users: s.store, limiter: logins, hashing: make(chan struct{}, 2), audit: s.audit}
 	srv, err := irc.New(irc.Config{
 		ServerName: cfg.ServerName,
 		Hub:        s.hub,
@@ -150,6 +151,7 @@ type ircLogin struct {
 	users   parley.UserStore
 	limiter *auth.LoginLimiter
 	hashing chan struct{}
+	audit   *audit.Log
 }
 
 func (l *ircLogin) check(ctx context.Context, name, password, client string) (parley.Identity, error) {
@@ -158,7 +160,11 @@ func (l *ircLogin) check(ctx context.Context, name, password, client string) (pa
 		ip = netip.IPv4Unspecified()
 	}
 	keys := auth.LoginKeys(name, ip)
+	record := func(outcome, reason string) {
+		l.audit.Record(ctx, audit.Event{Action: "login.irc", Outcome: outcome, Actor: name, Addr: ip.String(), Reason: reason})
+	}
 	if ok, wait := l.limiter.Allow(keys...); !ok {
+		record(audit.Refused, "locked out: too many attempts")
 		return parley.Identity{}, parley.Errorf(parley.ERateLimited, "too many login attempts: wait %d seconds", int(wait.Seconds())+1)
 	}
 	u, hash, err := l.users.UserByName(ctx, name)
@@ -182,9 +188,11 @@ func (l *ircLogin) check(ctx context.Context, name, password, client string) (pa
 	}
 	if !good {
 		l.limiter.Fail(keys...)
+		record(audit.Failed, "wrong name or password")
 		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "name or password is wrong")
 	}
 	l.limiter.Succeed(keys...)
+	record(audit.OK, "")
 	// The connection lasts as long as this password does (see revoker).
 	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin, PasswordStamp: parley.StampPassword(hash)}, nil
 }

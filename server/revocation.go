@@ -3,12 +3,12 @@ package server
 import (
 	"context"
 	"encoding/hex"
-	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/audit"
 	"github.com/parley-chat/parley/hub"
 )
 
@@ -33,17 +33,17 @@ const DefaultRevalidateInterval = 5 * time.Second
 type revoker struct {
 	hub   *hub.Hub
 	store NodeStore
-	log   *slog.Logger
+	audit *audit.Log
 	now   func() time.Time
 	stop  chan struct{}
 	done  chan struct{}
 }
 
-func startRevoker(h *hub.Hub, store NodeStore, interval time.Duration, log *slog.Logger) *revoker {
+func startRevoker(h *hub.Hub, store NodeStore, interval time.Duration, audit *audit.Log) *revoker {
 	if interval <= 0 {
 		interval = DefaultRevalidateInterval
 	}
-	r := &revoker{hub: h, store: store, log: log, now: time.Now, stop: make(chan struct{}), done: make(chan struct{})}
+	r := &revoker{hub: h, store: store, audit: audit, now: time.Now, stop: make(chan struct{}), done: make(chan struct{})}
 	go r.run(interval)
 	return r
 }
@@ -71,7 +71,7 @@ func (r *revoker) sweep(ctx context.Context) {
 	now := r.now()
 	for _, topic := range r.hub.Topics("@") {
 		if reason := r.check(ctx, topic, now); reason != "" {
-			r.log.Info("credentials revoked: closing their connections", "credential", credentialKind(topic), "reason", reason)
+			r.audit.Record(ctx, audit.Event{Action: "revoke", Outcome: audit.OK, Target: credentialKind(topic), Reason: reason})
 			r.hub.Disconnect(topic, reason)
 		}
 	}

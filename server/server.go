@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/access"
 	"github.com/parley-chat/parley/api"
+	"github.com/parley-chat/parley/audit"
 	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/broker/mem"
@@ -160,8 +161,9 @@ type Server struct {
 
 	retention *retentionLoop // nil: not running
 	revoker   *revoker       // nil: not started (New failed)
-	irc       *ircGateway    // nil: no IRC gateway
-	cluster   *clusterLink   // nil: a single node
+	audit     *audit.Log
+	irc       *ircGateway  // nil: no IRC gateway
+	cluster   *clusterLink // nil: a single node
 }
 
 // New opens the store (applying migrations) and starts the node.
@@ -189,7 +191,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, hub: hub.New(), log: cfg.Logger, node: cfg.Node}
+	s := &Server{store: store, hub: hub.New(), log: cfg.Logger, node: cfg.Node, audit: audit.New(cfg.Logger)}
 	// Every event reaches the hub through the watermark, which starts at
 	// the last ID committed before this start: caught-up polls need no
 	// store read (see poll.Watermark).
@@ -309,6 +311,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 
 		WebSocket:   s.sockets.Serve(apiErrs.Write),
 		BodyTimeout: cfg.BodyTimeout,
+		Audit:       s.audit,
 		People: &api.People{
 			Users:        store,
 			Resolver:     resolver,
@@ -328,7 +331,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.retention = startRetention(store, cfg.RetentionInterval, cfg.Logger)
-	s.revoker = startRevoker(s.hub, store, cfg.RevalidateInterval, cfg.Logger)
+	s.revoker = startRevoker(s.hub, store, cfg.RevalidateInterval, s.audit)
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/api/", corsPolicy.Handler(resolver.Middleware(s.api, apiErrs.Write)))
 	s.mux.HandleFunc("GET /healthz", s.health)
@@ -336,6 +339,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.handler = realip.Handler(cfg.TrustedProxies, s.mux)
 	return s, nil
 }
+
+// AuditCounts returns how many audit records of each action and outcome
+// the node has made (see package audit), for metrics.
+func (s *Server) AuditCounts() []audit.Count { return s.audit.Counts() }
 
 // Handler returns the node's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
