@@ -184,6 +184,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, err)
 		return
 	}
+	if look := s.people.Resolver.Lookalike; look != nil {
+		if other, err := look(r.Context(), body.Name); err != nil {
+			s.errs.Write(w, r, err)
+			return
+		} else if other != "" {
+			s.errs.Write(w, r, parley.Errorf(parley.EConflict, "the name %q looks like another account's: choose a name that does not", body.Name))
+			return
+		}
+	}
 	if err := auth.ValidatePassword(body.Password); err != nil {
 		s.errs.Write(w, r, err)
 		return

@@ -43,6 +43,9 @@ type Resolver struct {
 	Verifier *auth.Verifier // nil: connection tokens are not accepted
 	Guests   bool           // guests are admitted
 	Now      func() time.Time
+	// Lookalike returns the account whose name looks like name (the same
+	// Unicode skeleton), "" if none; nil: names are compared exactly.
+	Lookalike func(ctx context.Context, name string) (string, error)
 }
 
 type ctxKey struct{}
@@ -201,6 +204,15 @@ func (a *Resolver) Guest(ctx context.Context, id parley.Identity, name string, v
 	_, _, err := a.Users.UserByName(ctx, name)
 	switch parley.ErrorCode(err) {
 	case parley.ENotFound:
+		if a.Lookalike != nil {
+			account, err := a.Lookalike(ctx, name)
+			if err != nil {
+				return id, err
+			}
+			if account != "" {
+				return id, parley.Errorf(parley.EConflict, "the name %q looks like another person's: choose a name that does not", name)
+			}
+		}
 		return parley.Identity{Name: name, Kind: parley.Guest}, nil
 	case "":
 		return id, parley.Errorf(parley.EConflict, "the name %q is not available: choose another name, or log in if it is yours", name)

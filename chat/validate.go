@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/mtibben/confusables"
 	"github.com/parley-chat/parley"
 )
 
@@ -181,4 +182,11 @@ func isVisible(r rune) bool {
 		return false
 	}
 	return true
+}
+
+// NameSkeleton folds a name to its Unicode TR39 skeleton, case-insensitively:
+// two names with the same skeleton look alike ("alice" and "aIice" with a
+// capital I, say), though each is valid on its own.
+func NameSkeleton(name string) string {
+	return strings.ToLower(confusables.Skeleton(strings.ToLower(name)))
 }

@@ -275,7 +275,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	apiErrs := api.Errors{Log: cfg.Logger}
-	resolver := &authn.Resolver{Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests}
+	looks := &lookalikes{store: store, now: time.Now}
+	resolver := &authn.Resolver{Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests, Lookalike: looks.account}
 	// One login limiter for every way to log in (web and IRC), so that
 	// lockouts count all attempts on an account.
 	logins := auth.NewLoginLimiter(auth.LimiterConfig{})
