@@ -27,6 +27,10 @@ type Message struct {
 	From string    `json:"from"`
 	Text string    `json:"text"`
 	Time time.Time `json:"time"`
+	// Guest is set when From is a guest's display name (no account):
+	// pages and transcripts mark such lines, so that a guest cannot pass
+	// for someone with an account.
+	Guest bool `json:"guest,omitempty"`
 }
 
 // Room is a named channel that messages are posted to.

@@ -33,7 +33,7 @@ func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, 
 	if !s.limit.allow(client) {
 		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
 	}
-	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text})
+	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text, Guest: id.Kind == parley.Guest})
 }
 
 func (s *Service) checkText(text string) (string, error) {

@@ -317,3 +317,21 @@ func testSince(t *testing.T, s parley.Store) {
 		t.Errorf("Since(0, limit 0) = %v, %v; want nothing", ids(page), err)
 	}
 }
+
+func testAppendKeepsGuest(t *testing.T, s parley.Store) {
+	guest := msg("lobby", "from a guest")
+	guest.Guest = true
+	user := msg("lobby", "from an account")
+	appendOK(t, s, guest, user)
+	got, err := s.After(ctx(t), []string{"lobby"}, 0, 10)
+	if err != nil {
+		t.Fatalf("After: %v", err)
+	}
+	if len(got) != 2 || !got[0].Guest || got[1].Guest {
+		t.Fatalf("After = %+v: want the guest mark kept on the first line only", got)
+	}
+	before, err := s.Before(ctx(t), "lobby", got[1].ID+1, 10)
+	if err != nil || len(before) != 2 || !before[0].Guest {
+		t.Fatalf("Before = %+v, %v: want the guest mark kept", before, err)
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, newStore func(t *testing.T) parley.Store) {
 		{"AppendAssignsIDs", testAppendAssignsIDs},
 		{"AppendSetsTime", testAppendSetsTime},
 		{"AppendKeepsTime", testAppendKeepsTime},
+		{"AppendKeepsGuest", testAppendKeepsGuest},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendUnknownRoom", testAppendUnknownRoom},
 		{"AppendBatchIsAtomic", testAppendBatchIsAtomic},

@@ -53,7 +53,7 @@ var htmlTemplates = template.Must(template.New("transcript").Parse(strings.NewRe
 <h1>Transcript of {{.Room}}</h1>
 <p class="period">Period: {{.Period}}{{if .Generated}}<br>Exported: {{.Generated}}{{end}}</p>
 <ol class="log">
-{{end}}{{define "entry"}}<li class="{{.Kind}}"><time datetime="{{.Time}}">{{.Time}}</time> {{if .From}}<b>{{.From}}</b> {{end}}<span>{{.Text}}</span></li>
+{{end}}{{define "entry"}}<li class="{{.Kind}}"><time datetime="{{.Time}}">{{.Time}}</time> {{if .From}}<b>{{.From}}</b> {{if .Guest}}<small class="guest">(guest)</small> {{end}}{{end}}<span>{{.Text}}</span></li>
 {{end}}{{define "footer"}}</ol>
 <p class="end">End of transcript: {{.}}.</p>
 </body>
@@ -80,7 +80,10 @@ func (htmlEncoder) entry(w *bufio.Writer, m parley.Message) error {
 	default:
 		kind = parley.KindNotice
 	}
-	return htmlTemplates.ExecuteTemplate(w, "entry", struct{ Kind, Time, From, Text string }{kind, stamp(m.Time), from, clean(m.Text)})
+	return htmlTemplates.ExecuteTemplate(w, "entry", struct {
+		Kind, Time, From, Text string
+		Guest                  bool
+	}{kind, stamp(m.Time), from, clean(m.Text), m.Guest && kind == parley.KindMessage})
 }
 
 func (htmlEncoder) footer(w *bufio.Writer, n int) error {

@@ -30,7 +30,7 @@ func (mdEncoder) entry(w *bufio.Writer, m parley.Message) error {
 	text := mdText(m.Text)
 	switch m.Kind {
 	case parley.KindMessage:
-		w.WriteString("**" + mdEscape(m.From) + "**: " + text)
+		w.WriteString("**" + mdEscape(m.From) + "**" + guestMark(m) + ": " + text)
 	case parley.KindJoin, parley.KindLeave:
 		w.WriteString("*" + text + "*")
 	default:

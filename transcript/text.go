@@ -30,7 +30,7 @@ func (textEncoder) entry(w *bufio.Writer, m parley.Message) error {
 	w.WriteString("[" + stamp(m.Time) + "] ")
 	switch m.Kind {
 	case parley.KindMessage:
-		w.WriteString("<" + clean(m.From) + "> ")
+		w.WriteString("<" + clean(m.From) + guestMark(m) + "> ")
 	case parley.KindJoin, parley.KindLeave:
 		w.WriteString("* ")
 	default:
@@ -44,4 +44,13 @@ func (textEncoder) entry(w *bufio.Writer, m parley.Message) error {
 func (textEncoder) footer(w *bufio.Writer, n int) error {
 	_, err := w.WriteString("\nEnd of transcript: " + entries(n) + ".\n")
 	return err
+}
+
+// guestMark follows a guest's name, so that a guest cannot pass for the
+// account of the same or a similar name.
+func guestMark(m parley.Message) string {
+	if m.Guest {
+		return " (guest)"
+	}
+	return ""
 }

@@ -295,3 +295,32 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	return len(p), nil
 }
+
+// Guests' lines are marked in every readable format (issue 14).
+func TestGuestsAreMarked(t *testing.T) {
+	s := openStore(t)
+	msgs := []*parley.Message{
+		{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "from an account", Time: t0},
+		{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "from a guest", Time: t0, Guest: true},
+	}
+	if err := s.Append(t.Context(), msgs); err != nil {
+		t.Fatal(err)
+	}
+	for format, want := range map[transcript.Format]string{
+		"txt":  "<ada (guest)> from a guest",
+		"md":   "**ada** (guest): from a guest",
+		"html": `<b>ada</b> <small class="guest">(guest)</small> <span>from a guest</span>`,
+	} {
+		var buf bytes.Buffer
+		if _, err := transcript.Write(t.Context(), &buf, s, transcript.Options{Room: "lobby", Format: format}); err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		out := buf.String()
+		if !strings.Contains(out, want) {
+			t.Errorf("%s transcript does not mark the guest (want %q):\n%s", format, want, out)
+		}
+		if n := strings.Count(out, "(guest)"); n != 1 {
+			t.Errorf("%s transcript marks %d lines as a guest's, want 1", format, n)
+		}
+	}
+}

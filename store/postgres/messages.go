@@ -27,10 +27,10 @@ const appendSQL = `
 WITH next AS (
 	UPDATE counters SET value = value + $1 WHERE name = 'message_id' RETURNING value
 ), inserted AS (
-	INSERT INTO messages (id, room, kind, from_name, text, created)
-	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created
-	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-		WITH ORDINALITY AS m(room, kind, from_name, text, created, ord)
+	INSERT INTO messages (id, room, kind, from_name, text, created, guest)
+	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created, m.guest
+	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
+		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, ord)
 )
 SELECT value FROM next`
 
@@ -58,6 +58,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		froms = make([]string, n)
 		texts = make([]string, n)
 		times = make([]time.Time, n)
+		guest = make([]bool, n)
 	)
 	for i, m := range msgs {
 		if m == nil {
@@ -71,11 +72,11 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		if times[i], err = dbTime(t); err != nil {
 			return err
 		}
-		rooms[i], kinds[i], froms[i], texts[i] = m.Room, m.Kind, m.From, m.Text
+		rooms[i], kinds[i], froms[i], texts[i], guest[i] = m.Room, m.Kind, m.From, m.Text, m.Guest
 	}
 
 	var last int64
-	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times).Scan(&last)
+	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest).Scan(&last)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		switch {
@@ -124,7 +125,7 @@ func (s *Store) missingRooms(ctx context.Context, rooms []string, cause error) e
 	return fmt.Errorf("postgres: append: %w: %w", nf, cause)
 }
 
-const selectMessage = `SELECT id, room, kind, from_name, text, created FROM messages `
+const selectMessage = `SELECT id, room, kind, from_name, text, created, guest FROM messages `
 
 // After returns up to limit messages with ID > after in any of rooms, in
 // ascending ID order. Unknown rooms simply match nothing.
@@ -196,7 +197,7 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 	msgs := make([]parley.Message, 0, min(limit, 256))
 	for rows.Next() {
 		var m parley.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		m.Time = m.Time.UTC()

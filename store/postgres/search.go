@@ -118,7 +118,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 	args = args[:0]
 	tsq = tsQuery(terms, arg)
 	rows, err = s.pool.Query(ctx, `
-		SELECT id, room, kind, from_name, text, created,
+		SELECT id, room, kind, from_name, text, created, guest,
 			ts_headline(`+searchConfig+`, text, `+tsq+`, `+arg(headlineOptions)+`)
 		FROM messages WHERE id = ANY(`+arg(ids)+`)`, args...)
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 			snippet string
 		)
 		m := &h.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &snippet); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest, &snippet); err != nil {
 			return page, s.wrap("search", err)
 		}
 		m.Time = m.Time.UTC()

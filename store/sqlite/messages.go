@@ -64,7 +64,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		checked = append(checked, m.Room)
 	}
 	for i, m := range msgs {
-		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i])
+		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i], m.Guest)
 		if err != nil {
 			return wrap("append", err)
 		}
@@ -84,7 +84,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 	return nil
 }
 
-const selectMessage = `SELECT id, room, kind, from_name, text, created FROM messages `
+const selectMessage = `SELECT id, room, kind, from_name, text, created, guest FROM messages `
 
 // After returns up to limit messages with ID > after in any of rooms, in
 // ascending ID order. Unknown rooms simply match nothing.
@@ -171,7 +171,7 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 			m  parley.Message
 			ns int64
 		)
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		m.Time = fromNanos(ns)

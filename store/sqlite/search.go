@@ -166,7 +166,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 		return page, wrap("search", err)
 	}
 	rows, err = s.r.QueryContext(ctx, `
-		SELECT m.id, m.room, m.kind, m.from_name, m.text, m.created,
+		SELECT m.id, m.room, m.kind, m.from_name, m.text, m.created, m.guest,
 			snippet(messages_fts, 0, char(1), char(2), '…', `+fmt.Sprint(snippetTokens)+`)
 		FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 		WHERE messages_fts MATCH ? AND messages_fts.rowid IN (SELECT value FROM json_each(?))`,
@@ -183,7 +183,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 			snippet string
 		)
 		m := &h.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &snippet); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest, &snippet); err != nil {
 			return page, wrap("search", err)
 		}
 		m.Time = fromNanos(ns)

@@ -513,7 +513,10 @@
       t.textContent = pad2(d.getHours()) + ':' + pad2(d.getMinutes());
       t.title = d.toLocaleString();
     }
-    li.append(t, ' ', span('from', m.from || ''), ' ', span('text', displayText(m, kind)));
+    li.append(t, ' ', span('from', m.from || ''));
+    // A guest's line says so: a guest cannot pass for an account.
+    if (m.guest) li.append(' ', span('guest-tag', 'guest'));
+    li.append(' ', span('text', displayText(m, kind)));
     const r = rooms.get(m.room);
     if (r && r.target === m.id) li.classList.add('target');
     return li;

@@ -1,0 +1,47 @@
+package web_test
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// A guest's line is marked "guest" on the page, and a line with a bidi
+// override, which could make it display as something else, is refused
+// with the server's reason and never shown as sent (issue 14).
+func TestBrowserGuestsAndDisguisedLines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	execPath := findBrowser(t)
+	ts := startServer(t)
+	base := ts.URL()
+	browser := startBrowser(t, execPath)
+
+	p := newPage(t, browser, "A")
+	p.do(chromedp.Navigate(base + "/"))
+	p.do(chromedp.WaitVisible(chromedp.ID("input")))
+	p.waitJS(`document.getElementById('status').textContent === 'live'`)
+
+	postMessage(t, base, "lobby", "mallory", "hello from a guest")
+	p.waitMessage("mallory", "hello from a guest")
+	tag := run(p, chromedp.Evaluate[string](`(() => {
+		const li = [...document.querySelectorAll('#messages .msg[data-id]')].find((e) => e.querySelector('.text').textContent === 'hello from a guest');
+		const g = li && li.querySelector('.guest-tag');
+		return g ? g.textContent : '';
+	})()`))
+	if tag != "guest" {
+		t.Errorf("the guest's line has guest tag %q, want \"guest\"", tag)
+	}
+
+	p.setName("alice")
+	// U+202E would show "see txt.exe" reversed: "see exe.txt".
+	// SetValue: typed keys would drop the invisible character.
+	p.do(chromedp.SetValue(chromedp.ID("input"), "see \u202etxt.exe"), chromedp.Click(chromedp.ID("send")))
+	p.waitJS(`[...document.querySelectorAll('#outbox .out.rejected .state')].some((e) => e.textContent.includes('bidirectional'))`)
+	for _, m := range p.shownMessages() {
+		if m.From == "alice" {
+			t.Errorf("the disguised line was stored and shown: %+v", m)
+		}
+	}
+}
