@@ -42,3 +42,22 @@ func TestPasswordChangeEndsIRCConnection(t *testing.T) {
 		t.Errorf("bob's PONG = %v", m.Params)
 	}
 }
+
+// CTCP requests other than ACTION are ignored, as docs/IRC.md says: no
+// error numeric, nothing stored (issue 14).
+func TestCTCPOtherThanActionIsIgnored(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{})
+	c := g.dial()
+	c.register("ada")
+	c.join("#lobby")
+	for _, line := range []string{"PRIVMSG #lobby :\x01VERSION\x01", "PRIVMSG #lobby :\x01PING 123\x01", "PRIVMSG ada :\x01TIME\x01", "PRIVMSG #lobby :\x01version\x01", "PRIVMSG #lobby :\x01ACTION\x01"} {
+		c.send(line, "PING :after")
+		m, skipped := c.expect("PONG")
+		if len(skipped) != 0 || !strings.Contains(strings.Join(m.Params, " "), "after") {
+			t.Errorf("%q was answered with %v before the PONG", line, skipped)
+		}
+	}
+	if status, body := g.do("GET", "/api/rooms/lobby/messages", ""); status != 200 || strings.Contains(string(body), `"kind":"message"`) {
+		t.Errorf("history after CTCP requests: %d %s, want no chat line", status, body)
+	}
+}
