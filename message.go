@@ -31,6 +31,19 @@ type Message struct {
 	// pages and transcripts mark such lines, so that a guest cannot pass
 	// for someone with an account.
 	Guest bool `json:"guest,omitempty"`
+
+	// Idem, on the first message a request stores, records the request's
+	// idempotency key (see IdempotencyStore). Stored, never sent.
+	Idem *Idem `json:"-"`
+}
+
+// Idem is an idempotency key as stored: the key scoped to its caller, the
+// fingerprint of the request that first used it, and how many messages
+// that request stored.
+type Idem struct {
+	Key     string
+	Request string
+	Count   int
 }
 
 // Room is a named channel that messages are posted to.

@@ -48,6 +48,17 @@ type Broker interface {
 	Publish(ctx context.Context, events []*Event) error
 }
 
+// IdempotencyStore finds what a request sent with an idempotency key
+// stored, so that a retry gets the same answer instead of a duplicate.
+// Append stores Message.Idem with the messages, in their transaction, and
+// refuses a key already stored with EConflict.
+type IdempotencyStore interface {
+	// ByIdempotencyKey returns the Idem stored under key and the messages
+	// of its request, in ID order (fewer if some were deleted since), or
+	// ENotFound.
+	ByIdempotencyKey(ctx context.Context, key string) (Idem, []Message, error)
+}
+
 // LogReader reads the whole log in ID order, across all rooms. A cluster
 // node uses it to fill gaps in what its broker delivered and to catch up
 // after losing the broker. Both stores implement it.

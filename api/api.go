@@ -189,7 +189,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		Text *string `json:"text"`
 		Name string  `json:"name"`
 	}
-	if err := s.decodeJSON(w, r, &body); err != nil {
+	raw, err := s.decodeJSONBody(w, r, &body)
+	if err != nil {
 		s.errs.Write(w, r, err)
 		return
 	}
@@ -202,7 +203,19 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, err)
 		return
 	}
-	msg, err := s.chat.PostAs(r.Context(), id, clientKey(r), r.PathValue("room"), *body.Text)
+	idem, err := idempotency(r, id, raw)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	first := func(msgs []parley.Message) any { return msgs[0] }
+	if s.replayed(w, r, idem, first) {
+		return
+	}
+	msg, err := s.chat.PostAsOnce(r.Context(), id, clientKey(r), r.PathValue("room"), *body.Text, idem)
+	if idem != nil && parley.ErrorCode(err) == parley.EConflict && s.replayed(w, r, idem, first) {
+		return // the same request, sent twice at once: the other one stored it
+	}
 	if err != nil {
 		if r.Context().Err() != nil && err == context.Canceled {
 			return // the client went away

@@ -24,6 +24,13 @@ const maxBody = 64 << 10
 // trickling it byte by byte would otherwise hold its connection (and a
 // handler) forever.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := s.decodeJSONBody(w, r, v)
+	return err
+}
+
+// decodeJSONBody is decodeJSON that also returns the body's bytes (for an
+// idempotency key's fingerprint).
+func (s *Server) decodeJSONBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(s.bodyTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
@@ -34,17 +41,17 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return parley.Errorf(parley.ETooLarge, "request body is over %d bytes", maxBody)
+			return nil, parley.Errorf(parley.ETooLarge, "request body is over %d bytes", maxBody)
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			// Close the connection after the answer rather than wait for
 			// the rest of the body.
 			w.Header().Set("Connection", "close")
-			return parley.Errorf(parley.ETimeout, "request body was not sent in time: send the whole body at once")
+			return nil, parley.Errorf(parley.ETimeout, "request body was not sent in time: send the whole body at once")
 		}
-		return parley.Errorf(parley.EInvalid, "reading request body: %v", err)
+		return nil, parley.Errorf(parley.EInvalid, "reading request body: %v", err)
 	}
-	return strictjson.Decode(body, v, "request body")
+	return body, strictjson.Decode(body, v, "request body")
 }
 
 // requireJSON refuses state-changing requests that are not JSON. Together

@@ -331,8 +331,18 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 			Kind  string   `json:"kind"`
 		} `json:"messages"`
 	}
-	if err := s.decodeJSON(w, r, &body); err != nil {
+	raw, err := s.decodeJSONBody(w, r, &body)
+	if err != nil {
 		s.errs.Write(w, r, err)
+		return
+	}
+	idem, err := idempotency(r, id, raw)
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	all := func(msgs []parley.Message) any { return map[string]any{"messages": msgs} }
+	if s.replayed(w, r, idem, all) {
 		return
 	}
 	pubs := make([]chat.Publication, len(body.Messages))
@@ -343,7 +353,10 @@ func (s *Server) publish(w http.ResponseWriter, r *http.Request) {
 		}
 		pubs[i] = chat.Publication{Rooms: rooms, User: m.User, Text: m.Text, From: m.From, Kind: m.Kind}
 	}
-	out, err := s.chat.Publish(r.Context(), id, "app", pubs)
+	out, err := s.chat.Publish(r.Context(), id, "app", pubs, idem)
+	if idem != nil && parley.ErrorCode(err) == parley.EConflict && s.replayed(w, r, idem, all) {
+		return
+	}
 	if err != nil {
 		s.errs.Write(w, r, err)
 		return

@@ -16,6 +16,13 @@ const MaxTopic = 300
 // name, or an application naming no one) to room, after checking that id
 // may post there.
 func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, text string) (parley.Message, error) {
+	return s.PostAsOnce(ctx, id, client, room, text, nil)
+}
+
+// PostAsOnce is PostAs for a request with an idempotency key (nil: none):
+// the key is stored with the message, and a key stored already fails with
+// EConflict.
+func (s *Service) PostAsOnce(ctx context.Context, id parley.Identity, client, room, text string, idem *parley.Idem) (parley.Message, error) {
 	text, err := s.checkText(text)
 	if err != nil {
 		return parley.Message{}, err
@@ -33,7 +40,13 @@ func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, 
 	if !s.limit.allow(client) {
 		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
 	}
-	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text, Guest: id.Kind == parley.Guest})
+	m := parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text, Guest: id.Kind == parley.Guest}
+	if idem != nil {
+		stored := *idem
+		stored.Count = 1
+		m.Idem = &stored
+	}
+	return s.commit(ctx, m)
 }
 
 func (s *Service) checkText(text string) (string, error) {

@@ -24,7 +24,10 @@ const MaxPublish = 100
 // transaction, or nothing: each item is checked, and the rate limit taken
 // for all of them, before anything is stored, so a refusal leaves nothing
 // behind and a retry cannot duplicate a part. client keys the rate limit.
-func (s *Service) Publish(ctx context.Context, id parley.Identity, client string, pubs []Publication) ([]parley.Message, error) {
+//
+// idem, if not nil, is the request's idempotency key: it is stored with
+// the first message, and a key stored already fails with EConflict.
+func (s *Service) Publish(ctx context.Context, id parley.Identity, client string, pubs []Publication, idem *parley.Idem) ([]parley.Message, error) {
 	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
 		return nil, parley.Errorf(parley.EForbidden, "publishing needs an API key or an admin account")
 	}
@@ -38,6 +41,11 @@ func (s *Service) Publish(ctx context.Context, id parley.Identity, client string
 			return nil, parley.Errorf(parley.ErrorCode(err), "message %d: %s (nothing was published)", i, parley.ErrorMessage(err))
 		}
 		unit = append(unit, posts...)
+	}
+	if idem != nil {
+		stored := *idem
+		stored.Count = len(unit)
+		unit[0].msg.Idem = &stored
 	}
 	if !s.limit.allowN(client, len(unit)) {
 		return nil, parley.Errorf(parley.ERateLimited,

@@ -335,3 +335,33 @@ func testAppendKeepsGuest(t *testing.T, s parley.Store) {
 		t.Fatalf("Before = %+v, %v: want the guest mark kept", before, err)
 	}
 }
+
+func testIdempotencyKeys(t *testing.T, s parley.Store) {
+	is, ok := s.(parley.IdempotencyStore)
+	if !ok {
+		t.Skip("the store keeps no idempotency keys")
+	}
+	first, second := msg("lobby", "one"), msg("lobby", "two")
+	first.Idem = &parley.Idem{Key: "app:shop|k1", Request: "abc", Count: 2}
+	appendOK(t, s, first, second)
+
+	idem, got, err := is.ByIdempotencyKey(ctx(t), "app:shop|k1")
+	if err != nil {
+		t.Fatalf("ByIdempotencyKey: %v", err)
+	}
+	if idem.Request != "abc" || idem.Count != 2 || len(got) != 2 || got[0].ID != first.ID || got[1].ID != second.ID {
+		t.Fatalf("ByIdempotencyKey = %+v, %+v: want the request's two messages", idem, got)
+	}
+	again := msg("lobby", "three")
+	again.Idem = &parley.Idem{Key: "app:shop|k1", Request: "abc", Count: 1}
+	if err := s.Append(ctx(t), []*parley.Message{again}); parley.ErrorCode(err) != parley.EConflict {
+		t.Fatalf("Append with a used key = %v, want conflict", err)
+	}
+	all, err := s.After(ctx(t), []string{"lobby"}, 0, 10)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("After = %d messages, %v: the refused append stored something", len(all), err)
+	}
+	if _, _, err := is.ByIdempotencyKey(ctx(t), "app:shop|unknown"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("unknown key: %v, want not found", err)
+	}
+}

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) parley.Store) {
 		{"AppendSetsTime", testAppendSetsTime},
 		{"AppendKeepsTime", testAppendKeepsTime},
 		{"AppendKeepsGuest", testAppendKeepsGuest},
+		{"IdempotencyKeys", testIdempotencyKeys},
 		{"AppendEmpty", testAppendEmpty},
 		{"AppendUnknownRoom", testAppendUnknownRoom},
 		{"AppendBatchIsAtomic", testAppendBatchIsAtomic},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,16 +22,18 @@ import (
 // that makes IDs increase in commit order on every node. A data-modifying
 // WITH runs to completion even though the final SELECT does not read it.
 //
-// $1 is the batch size; $2..$6 are parallel arrays (room, kind, from,
-// text, time), numbered in slice order by WITH ORDINALITY.
+// $1 is the batch size; $2..$9 are parallel arrays (room, kind, from,
+// text, time, guest, idempotency key and request, "" for none), numbered
+// in slice order by WITH ORDINALITY.
 const appendSQL = `
 WITH next AS (
 	UPDATE counters SET value = value + $1 WHERE name = 'message_id' RETURNING value
 ), inserted AS (
-	INSERT INTO messages (id, room, kind, from_name, text, created, guest)
-	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created, m.guest
-	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[])
-		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, ord)
+	INSERT INTO messages (id, room, kind, from_name, text, created, guest, idem_key, idem_request)
+	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created, m.guest,
+		NULLIF(m.idem_key, ''), NULLIF(m.idem_request, '')
+	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[], $9::text[])
+		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, idem_key, idem_request, ord)
 )
 SELECT value FROM next`
 
@@ -59,6 +62,8 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		texts = make([]string, n)
 		times = make([]time.Time, n)
 		guest = make([]bool, n)
+		ikeys = make([]string, n)
+		ireqs = make([]string, n)
 	)
 	for i, m := range msgs {
 		if m == nil {
@@ -73,13 +78,18 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 			return err
 		}
 		rooms[i], kinds[i], froms[i], texts[i], guest[i] = m.Room, m.Kind, m.From, m.Text, m.Guest
+		if m.Idem != nil {
+			ikeys[i], ireqs[i] = m.Idem.Key, m.Idem.Request+":"+strconv.Itoa(m.Idem.Count)
+		}
 	}
 
 	var last int64
-	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest).Scan(&last)
+	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest, ikeys, ireqs).Scan(&last)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		switch {
+		case errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "messages_idem_key":
+			return parley.Errorf(parley.EConflict, "the idempotency key was used already")
 		case errors.As(err, &pgErr) && pgErr.Code == codeForeignKey:
 			// The foreign key on messages.room refused the batch.
 			return s.missingRooms(ctx, rooms, err)
@@ -207,4 +217,30 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 		return nil, err
 	}
 	return msgs, nil
+}
+
+// ByIdempotencyKey implements parley.IdempotencyStore.
+func (s *Store) ByIdempotencyKey(ctx context.Context, key string) (parley.Idem, []parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return parley.Idem{}, nil, err
+	}
+	var first int64
+	var req string
+	err := s.pool.QueryRow(ctx, `SELECT id, idem_request FROM messages WHERE idem_key = $1`, key).Scan(&first, &req)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return parley.Idem{}, nil, parley.Errorf(parley.ENotFound, "no request with this idempotency key")
+	}
+	if err != nil {
+		return parley.Idem{}, nil, s.wrap("idempotency key", err)
+	}
+	fp, count, ok := strings.Cut(req, ":")
+	n, cerr := strconv.Atoi(count)
+	if !ok || cerr != nil || n < 1 {
+		return parley.Idem{}, nil, fmt.Errorf("postgres: idempotency record %q is malformed", req)
+	}
+	msgs, err := s.query(ctx, n, selectMessage+`WHERE id >= $1 AND id < $2 ORDER BY id`, first, first+int64(n))
+	if err != nil {
+		return parley.Idem{}, nil, s.wrap("idempotency key", err)
+	}
+	return parley.Idem{Key: key, Request: fp, Count: n}, msgs, nil
 }

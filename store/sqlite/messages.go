@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,8 +67,15 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		checked = append(checked, m.Room)
 	}
 	for i, m := range msgs {
-		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i], m.Guest)
+		var idemKey, idemReq any
+		if m.Idem != nil {
+			idemKey, idemReq = m.Idem.Key, m.Idem.Request+":"+strconv.Itoa(m.Idem.Count)
+		}
+		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i], m.Guest, idemKey, idemReq)
 		if err != nil {
+			if m.Idem != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: messages.idem_key") {
+				return errIdemUsed
+			}
 			return wrap("append", err)
 		}
 		if ids[i], err = res.LastInsertId(); err != nil {
@@ -181,4 +191,40 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 		return nil, err
 	}
 	return msgs, nil
+}
+
+var errIdemUsed = parley.Errorf(parley.EConflict, "the idempotency key was used already")
+
+// ByIdempotencyKey implements parley.IdempotencyStore.
+func (s *Store) ByIdempotencyKey(ctx context.Context, key string) (parley.Idem, []parley.Message, error) {
+	if err := s.checkOpen(); err != nil {
+		return parley.Idem{}, nil, err
+	}
+	var first int64
+	var req string
+	err := s.r.QueryRowContext(ctx, `SELECT id, idem_request FROM messages WHERE idem_key = ?`, key).Scan(&first, &req)
+	if errors.Is(err, sql.ErrNoRows) {
+		return parley.Idem{}, nil, parley.Errorf(parley.ENotFound, "no request with this idempotency key")
+	}
+	if err != nil {
+		return parley.Idem{}, nil, wrap("idempotency key", err)
+	}
+	idem, err := parseIdemRequest(key, req)
+	if err != nil {
+		return parley.Idem{}, nil, err
+	}
+	msgs, err := s.query(ctx, idem.Count, selectMessage+`WHERE id >= ? AND id < ? ORDER BY id`, first, first+int64(idem.Count))
+	if err != nil {
+		return parley.Idem{}, nil, wrap("idempotency key", err)
+	}
+	return idem, msgs, nil
+}
+
+func parseIdemRequest(key, req string) (parley.Idem, error) {
+	fp, count, ok := strings.Cut(req, ":")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil || n < 1 {
+		return parley.Idem{}, fmt.Errorf("sqlite: idempotency record %q is malformed", req)
+	}
+	return parley.Idem{Key: key, Request: fp, Count: n}, nil
 }
