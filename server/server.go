@@ -26,6 +26,7 @@ import (
 	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/cors"
 	"github.com/parley-chat/parley/hub"
+	nodemetrics "github.com/parley-chat/parley/metrics"
 	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/session"
@@ -162,8 +163,10 @@ type Server struct {
 	retention *retentionLoop // nil: not running
 	revoker   *revoker       // nil: not started (New failed)
 	audit     *audit.Log
-	irc       *ircGateway  // nil: no IRC gateway
-	cluster   *clusterLink // nil: a single node
+	// conns count each transport's open connections (and cap them).
+	conns   map[string]*connlimit.Limiter
+	irc     *ircGateway  // nil: no IRC gateway
+	cluster *clusterLink // nil: a single node
 }
 
 // New opens the store (applying migrations) and starts the node.
@@ -241,8 +244,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxConnsPerClient = DefaultMaxConnsPerClient
 	}
 	perClient := max(cfg.MaxConnsPerClient, 0)
+	s.conns = map[string]*connlimit.Limiter{
+		"sse":  connlimit.New("event streams", perClient, cfg.MaxConns),
+		"poll": connlimit.New("long-polls", perClient, cfg.MaxConns),
+		"ws":   connlimit.New("WebSockets", perClient, cfg.MaxConns),
+		"irc":  connlimit.New("IRC connections", perClient, 0),
+	}
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
-		Limit:     connlimit.New("event streams", perClient, cfg.MaxConns),
+		Limit:     s.conns["sse"],
 		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
 		Retry:     cfg.Retry,
@@ -263,7 +272,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}})
 	s.poll, err = poll.New(s.hub, store, s.chat, s.sessions, poll.Config{
-		Limit:      connlimit.New("long-polls", perClient, cfg.MaxConns),
+		Limit:      s.conns["poll"],
 		Timeout:    cfg.PollTimeout,
 		MaxTimeout: cfg.PollMaxTimeout,
 		Watermark:  watermark,
@@ -286,7 +295,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.sockets, err = ws.New(s.hub, store, s.chat, ws.Config{
-		Limit:        connlimit.New("WebSockets", perClient, cfg.MaxConns),
+		Limit:        s.conns["ws"],
 		MaxMessage:   cfg.WSMaxMessage,
 		PingInterval: cfg.WSPingInterval,
 		// Only origins that may post: a WebSocket carries the user's
@@ -327,7 +336,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.startIRC(cfg.IRC, resolver, logins, connlimit.New("IRC connections", perClient, 0)); err != nil {
+	if err := s.startIRC(cfg.IRC, resolver, logins, s.conns["irc"]); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -339,6 +348,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.mux.Handle("/", web.Handler())
 	s.handler = realip.Handler(cfg.TrustedProxies, s.mux)
 	return s, nil
+}
+
+// MetricsHandler serves the node's metrics in the Prometheus text format
+// (see package metrics). Serve it on a private address (--metrics-addr),
+// not the public one.
+func (s *Server) MetricsHandler() http.Handler {
+	return nodemetrics.Handler(nodemetrics.Source{
+		Connections: func() map[string]int {
+			out := make(map[string]int, len(s.conns))
+			for transport, l := range s.conns {
+				out[transport] = l.Open()
+			}
+			return out
+		},
+		Subscribers: s.hub.Subscribers,
+		Audit:       s.audit.Counts,
+	})
 }
 
 // AuditCounts returns how many audit records of each action and outcome

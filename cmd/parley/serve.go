@@ -51,6 +51,7 @@ type serveFlags struct {
 	shutdownTimeout    time.Duration
 	logLevel           string
 	debugAddr          string
+	metricsAddr        string
 	tlsCert, tlsKey    string
 	trustedOrigins     string
 	corsOrigins        string
@@ -95,6 +96,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and HTTP/2")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "if set, serve Prometheus metrics (/metrics) on this address; keep it private (an admin network)")
 	fs.StringVar(&f.debugAddr, "debug-addr", "", "if set, serve Go profiling (/debug/pprof/) on this address; keep it private")
 	fs.StringVar(&f.trustedOrigins, "trusted-origins", "", "comma-separated origins (https://app.example) allowed to post cross-origin")
 	f.people.register(fs)
@@ -285,6 +287,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	if f.debugAddr != "" {
 		go serveDebug(f.debugAddr, log)
+	}
+	if f.metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		go func() {
+			log.Info("metrics listening", "addr", f.metricsAddr)
+			hs := &http.Server{Addr: f.metricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+			if err := hs.ListenAndServe(); err != nil {
+				log.Error("metrics server stopped", "err", err)
+			}
+		}()
 	}
 	errc := make(chan error, 1)
 	go func() {
