@@ -25,6 +25,8 @@ type User struct {
 	Name    string    `json:"name"`
 	Admin   bool      `json:"admin"`
 	Created time.Time `json:"created"`
+	// Disabled accounts cannot log in, and their open connections end.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // LoginSession is a logged-in session: a random token handed to the
@@ -90,6 +92,9 @@ type UserStore interface {
 	UserByName(ctx context.Context, name string) (User, string, error)
 	// SetPassword replaces a user's password hash. ENotFound if no such user.
 	SetPassword(ctx context.Context, name, passwordHash string) error
+	// SetDisabled disables or enables an account. ENotFound if no such
+	// user.
+	SetDisabled(ctx context.Context, name string, disabled bool) error
 
 	// CreateLoginSession stores a session.
 	CreateLoginSession(ctx context.Context, s LoginSession) error

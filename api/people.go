@@ -121,6 +121,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Limiter.Succeed(keys...)
+	if u.Disabled {
+		record("login", audit.Refused, "account disabled")
+		Errors{Log: s.log}.Write(w, r, parley.Errorf(parley.EForbidden, "this account is disabled: ask an administrator"))
+		return
+	}
 	record("login", audit.OK, "")
 	token, tokenHash, err := auth.NewToken()
 	if err != nil {

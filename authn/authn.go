@@ -170,6 +170,9 @@ func (a *Resolver) loginSession(ctx context.Context, token string) (parley.Ident
 	if err != nil {
 		return parley.Identity{}, err
 	}
+	if u.Disabled {
+		return parley.Identity{}, errDisabled
+	}
 	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin, Session: hex.EncodeToString(hash), Expires: s.Expires}, nil
 }
 
@@ -220,3 +223,5 @@ func (a *Resolver) Guest(ctx context.Context, id parley.Identity, name string, v
 		return id, err
 	}
 }
+
+var errDisabled = parley.Errorf(parley.EUnauthorized, "this account is disabled: ask an administrator")

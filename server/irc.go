@@ -192,6 +192,10 @@ func (l *ircLogin) check(ctx context.Context, name, password, client string) (pa
 		return parley.Identity{}, parley.Errorf(parley.EUnauthorized, "name or password is wrong")
 	}
 	l.limiter.Succeed(keys...)
+	if u.Disabled {
+		record(audit.Refused, "account disabled")
+		return parley.Identity{}, parley.Errorf(parley.EForbidden, "this account is disabled: ask an administrator")
+	}
 	record(audit.OK, "")
 	// The connection lasts as long as this password does (see revoker).
 	return parley.Identity{Name: u.Name, Kind: parley.Registered, Admin: u.Admin, PasswordStamp: parley.StampPassword(hash)}, nil

@@ -99,16 +99,22 @@ func (r *revoker) check(ctx context.Context, topic string, now time.Time) string
 		}
 	case strings.HasPrefix(topic, parley.PasswordTopicPrefix):
 		name, stamp, _ := strings.Cut(strings.TrimPrefix(topic, parley.PasswordTopicPrefix), ":")
-		_, hash, err := r.store.UserByName(ctx, name)
+		u, hash, err := r.store.UserByName(ctx, name)
 		switch {
 		case parley.ErrorCode(err) == parley.ENotFound:
 			return "the account was removed"
+		case err == nil && u.Disabled:
+			return "the account was disabled"
 		case err == nil && parley.StampPassword(hash) != stamp:
 			return "your password was changed"
 		}
 	case strings.HasPrefix(topic, parley.AccountTopic("")):
-		if _, _, err := r.store.UserByName(ctx, strings.TrimPrefix(topic, parley.AccountTopic(""))); parley.ErrorCode(err) == parley.ENotFound {
+		u, _, err := r.store.UserByName(ctx, strings.TrimPrefix(topic, parley.AccountTopic("")))
+		switch {
+		case parley.ErrorCode(err) == parley.ENotFound:
 			return "the account was removed"
+		case err == nil && u.Disabled:
+			return "the account was disabled"
 		}
 	}
 	return ""

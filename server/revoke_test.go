@@ -162,3 +162,53 @@ func TestConnectionTokenExpiryEndsSocket(t *testing.T) {
 		t.Error("socket still open long after its token expired")
 	}
 }
+
+// Disabling an account (here from another process, as "parley user
+// disable" does) ends its connections whatever opened them, a login
+// session or a connection token, and refuses its logins.
+func TestDisabledAccountConnectionsEnd(t *testing.T) {
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	v, err := auth.NewVerifier(auth.VerifierConfig{Algorithm: auth.HS256, Key: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "parley.db")
+	servicetest.CreateUsers(t, db, password, "ada", "bob")
+	n := startNode(t, server.Config{DB: db, Tokens: v, RevalidateInterval: 20 * time.Millisecond})
+	bySession := n.subscribeWith("rooms=lobby", n.login("ada")...)
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "ada", "exp": time.Now().Add(time.Hour).Unix()}).SignedString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byToken := n.subscribeWith("rooms=lobby", "Authorization", "Bearer "+token)
+	bobs := n.subscribeWith("rooms=lobby", n.login("bob")...)
+
+	other, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.SetDisabled(context.Background(), "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*sseClient{"login session": bySession, "connection token": byToken} {
+		if _, revoked := sseDrain(s); !revoked {
+			t.Errorf("ada's stream opened with a %s did not end when her account was disabled", name)
+		}
+	}
+	if resp, body := n.do("POST", "/api/session", `{"name":"ada","password":"`+password+`"}`, asJSON...); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logging in to a disabled account: %d %s, want 403", resp.StatusCode, body)
+	}
+	// bob's stream is untouched: a line still reaches it.
+	n.post("lobby", "carol", "still here")
+	for {
+		ev := bobs.next(5 * time.Second)
+		if ev.event == "message" && strings.Contains(ev.data, "still here") {
+			break
+		}
+		if ev.event == "revoked" {
+			t.Fatal("bob's stream was revoked too")
+		}
+	}
+}

@@ -35,6 +35,7 @@ func RunUsers(t *testing.T, newStore func(t *testing.T) parley.UserStore) {
 		{"UserByNameIgnoresCase", testUserByNameIgnoresCase},
 		{"UserNotFound", testUserNotFound},
 		{"SetPassword", testSetPassword},
+		{"SetDisabled", testSetDisabled},
 		{"DeleteUserLoginSessions", testDeleteUserLoginSessions},
 		{"LoginSession", testLoginSession},
 		{"LoginSessionExpiry", testLoginSessionExpiry},
@@ -444,4 +445,25 @@ func testDeleteUserLoginSessions(t *testing.T, s parley.UserStore) {
 	if _, err := s.LoginSessionByHash(ctx(t), tokenHash("b"), now); err != nil {
 		t.Errorf("bob's session was ended too: %v", err)
 	}
+}
+
+func testSetDisabled(t *testing.T, s parley.UserStore) {
+	createUser(t, s, "Ada", false)
+	createUser(t, s, "bob", false)
+	if err := s.SetDisabled(ctx(t), "ada", true); err != nil {
+		t.Fatalf("SetDisabled(ada): %v", err)
+	}
+	if u, _, err := s.UserByName(ctx(t), "ADA"); err != nil || !u.Disabled {
+		t.Fatalf("UserByName(ADA) = %+v, %v: want disabled", u, err)
+	}
+	if u, _, _ := s.UserByName(ctx(t), "bob"); u.Disabled {
+		t.Fatal("bob was disabled too")
+	}
+	if err := s.SetDisabled(ctx(t), "ada", false); err != nil {
+		t.Fatalf("enabling ada: %v", err)
+	}
+	if u, _, _ := s.UserByName(ctx(t), "ada"); u.Disabled {
+		t.Fatal("ada is still disabled after enabling")
+	}
+	wantCode(t, "SetDisabled(carol)", s.SetDisabled(ctx(t), "carol", true), parley.ENotFound)
 }

@@ -22,6 +22,9 @@ const userUsage = `Usage:
   parley user add NAME [--admin] [--db PATH]   create an account
   parley user passwd NAME [--db PATH]          set an account's password
   parley user list [--db PATH]                 list the accounts
+  parley user disable NAME [--db PATH]         stop an account: no logins; its
+                                               connections end within --revalidate
+  parley user enable NAME [--db PATH]          let a disabled account log in again
 
 The password is read from standard input, one line, when it is not a
 terminal (parley user add ada < password.txt); otherwise it is asked for
@@ -33,7 +36,7 @@ twice, without echo. The database is --db, else PARLEY_DB, else
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, userUsage)
-		return errors.New("user: no subcommand given: add, passwd or list")
+		return errors.New("user: no subcommand given: add, passwd, list, disable or enable")
 	}
 	switch sub, rest := args[0], args[1:]; sub {
 	case "add":
@@ -42,12 +45,14 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return userPasswd(ctx, rest, stdin, stdout, stderr)
 	case "list":
 		return userList(ctx, rest, stdout, stderr)
+	case "disable", "enable":
+		return userDisable(ctx, sub == "disable", rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, userUsage)
 		return nil
 	default:
 		fmt.Fprint(stderr, userUsage)
-		return fmt.Errorf("user: unknown subcommand %q: use add, passwd or list", sub)
+		return fmt.Errorf("user: unknown subcommand %q: use add, passwd, list, disable or enable", sub)
 	}
 }
 
@@ -241,4 +246,46 @@ func readPasswordLine(r io.Reader) (string, error) {
 		return "", errors.New("no password on standard input: pipe it in as one line, or run the command in a terminal to be asked for it")
 	}
 	return line, nil
+}
+
+// userDisable disables (or enables) an account. Disabling also ends its
+// login sessions; running servers end its open connections, on every
+// transport, at their next revalidation (--revalidate).
+func userDisable(ctx context.Context, disable bool, args []string, stdout, stderr io.Writer) error {
+	verb := map[bool]string{true: "disable", false: "enable"}[disable]
+	fs, db, err := dbFlagSet("user "+verb, "parley user "+verb+" NAME [--db PATH]", stderr)
+	if err != nil {
+		return err
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "NAME"); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, *db, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	u, _, err := s.UserByName(ctx, pos[0])
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return fmt.Errorf("user %s: no user %q in %s: list them with parley user list", verb, pos[0], *db)
+	} else if err != nil {
+		return err
+	}
+	if err := s.SetDisabled(ctx, u.Name, disable); err != nil {
+		return fmt.Errorf("user %s: %w", verb, err)
+	}
+	if !disable {
+		fmt.Fprintf(stdout, "Enabled %q in %s: it may log in again.\n", u.Name, *db)
+		return s.Close()
+	}
+	n, err := s.DeleteUserLoginSessions(ctx, u.Name)
+	if err != nil {
+		return fmt.Errorf("user disable: disabled, but ending the login sessions failed: %w", err)
+	}
+	fmt.Fprintf(stdout, "Disabled %q in %s; ended %d login session(s). Running servers close its connections within their --revalidate interval.\n", u.Name, *db, n)
+	return s.Close()
 }

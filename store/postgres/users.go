@@ -53,8 +53,8 @@ func (s *Store) UserByName(ctx context.Context, name string) (parley.User, strin
 		hash string
 	)
 	err := s.pool.QueryRow(ctx,
-		`SELECT name, admin, password_hash, created FROM users WHERE name_key = `+nameKey, name).
-		Scan(&u.Name, &u.Admin, &hash, &u.Created)
+		`SELECT name, admin, password_hash, created, disabled FROM users WHERE name_key = `+nameKey, name).
+		Scan(&u.Name, &u.Admin, &hash, &u.Created, &u.Disabled)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return parley.User{}, "", errNoUser(name)
 	}
@@ -71,7 +71,7 @@ func (s *Store) Users(ctx context.Context) ([]parley.User, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT name, admin, created FROM users ORDER BY name_key, name`)
+	rows, err := s.pool.Query(ctx, `SELECT name, admin, created, disabled FROM users ORDER BY name_key, name`)
 	if err != nil {
 		return nil, s.wrap("users", err)
 	}
@@ -79,7 +79,7 @@ func (s *Store) Users(ctx context.Context) ([]parley.User, error) {
 	users := []parley.User{}
 	for rows.Next() {
 		var u parley.User
-		if err := rows.Scan(&u.Name, &u.Admin, &u.Created); err != nil {
+		if err := rows.Scan(&u.Name, &u.Admin, &u.Created, &u.Disabled); err != nil {
 			return nil, s.wrap("users", err)
 		}
 		u.Created = u.Created.UTC()
@@ -97,6 +97,21 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) erro
 		`UPDATE users SET password_hash = $2 WHERE name_key = `+nameKey, name, passwordHash)
 	if err != nil {
 		return s.wrap("set password", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return errNoUser(name)
+	}
+	return nil
+}
+
+// SetDisabled disables or enables an account. ENotFound if no such user.
+func (s *Store) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE users SET disabled = $2 WHERE name_key = `+nameKey, name, disabled)
+	if err != nil {
+		return s.wrap("disable user", err)
 	}
 	if tag.RowsAffected() == 0 {
 		return errNoUser(name)

@@ -47,8 +47,8 @@ func (s *Store) UserByName(ctx context.Context, name string) (parley.User, strin
 		ns   int64
 	)
 	err := s.r.QueryRowContext(ctx,
-		`SELECT name, admin, password_hash, created FROM users WHERE name = ?`, name).
-		Scan(&u.Name, &u.Admin, &hash, &ns)
+		`SELECT name, admin, password_hash, created, disabled FROM users WHERE name = ?`, name).
+		Scan(&u.Name, &u.Admin, &hash, &ns, &u.Disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return parley.User{}, "", errNoUser(name)
 	}
@@ -65,7 +65,7 @@ func (s *Store) Users(ctx context.Context) ([]parley.User, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT name, admin, created FROM users ORDER BY name`)
+	rows, err := s.r.QueryContext(ctx, `SELECT name, admin, created, disabled FROM users ORDER BY name`)
 	if err != nil {
 		return nil, wrap("users", err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) Users(ctx context.Context) ([]parley.User, error) {
 			u  parley.User
 			ns int64
 		)
-		if err := rows.Scan(&u.Name, &u.Admin, &ns); err != nil {
+		if err := rows.Scan(&u.Name, &u.Admin, &ns, &u.Disabled); err != nil {
 			return nil, wrap("users", err)
 		}
 		u.Created = fromNanos(ns)
@@ -92,6 +92,15 @@ func (s *Store) SetPassword(ctx context.Context, name, passwordHash string) erro
 	}
 	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE name = ?`, passwordHash, name)
 	return mustAffect(res, err, "set password", errNoUser(name))
+}
+
+// SetDisabled disables or enables an account. ENotFound if no such user.
+func (s *Store) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	if err := s.checkOpen(); err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE name = ?`, disabled, name)
+	return mustAffect(res, err, "disable user", errNoUser(name))
 }
 
 func errNoUser(name string) error {
