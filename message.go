@@ -66,7 +66,7 @@ func ParseCursor(s string) (id int64, ok bool, err error) {
 		return 0, false, Errorf(EInvalid, "cursor %.24q is not a message ID: expected a non-negative integer", s)
 	}
 	id, perr := strconv.ParseInt(s, 10, 64)
-	if perr != nil || id < 0 || (len(s) > 1 && s[0] == '0') || s[0] == '+' {
+	if perr != nil || id < 0 || (len(s) > 1 && s[0] == '0') || s[0] == '+' || s[0] == '-' {
 		return 0, false, Errorf(EInvalid, "cursor %q is not a message ID: expected a non-negative integer", s)
 	}
 	return id, true, nil
