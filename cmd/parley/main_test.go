@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -106,16 +107,26 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}
 	conn.Close()
 
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+
 	cases := []struct {
 		name string
 		args []string
 		want string
 	}{
+		{"address in use", []string{"--db", filepath.Join(dir, "e.db"), "--addr", taken.Addr().String()}, "another program is listening there"},
 		{"newer database", []string{"--db", newer}, "schema version 999"},
 		{"bad filter mode", []string{"--db", filepath.Join(dir, "a.db"), "--filter", "strict"}, "off, mask or reject"},
 		{"missing word list", []string{"--db", filepath.Join(dir, "b.db"), "--word-list", filepath.Join(dir, "nope.txt")}, "word list"},
 		{"bad log level", []string{"--log-level", "loud"}, "log level"},
 		{"stray argument", []string{"extra"}, "no arguments"},
+		{"missing database directory", []string{"--db", filepath.Join(dir, "no", "such", "dir", "p.db")}, "mkdir -p " + filepath.Join(dir, "no", "such", "dir")},
+		{"address without a port", []string{"--db", filepath.Join(dir, "c.db"), "--addr", "nohost"}, "host:port"},
+		{"unresolvable host", []string{"--db", filepath.Join(dir, "d.db"), "--addr", "no-such-host.invalid:8080"}, "does not resolve"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/parley-chat/parley/api"
@@ -256,7 +257,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		srv.Close()
-		return fmt.Errorf("listening on %s: %w (is another server running there? choose another with --addr)", f.addr, err)
+		return fmt.Errorf("listening on %s: %w (%s)", f.addr, err, listenHint(err, "--addr"))
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -342,4 +343,25 @@ func serveDebug(addr string, log *slog.Logger) {
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		log.Error("debug server stopped", "err", err)
 	}
+}
+
+// listenHint says what to do about a failed listen on the address given
+// by flag: the cause differs (an address in use, a host that does not
+// resolve, a privileged port) and so does the remedy.
+func listenHint(err error, flag string) string {
+	var dns *net.DNSError
+	var addrErr *net.AddrError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return "another program is listening there: stop it or choose another address with " + flag
+	case errors.Is(err, syscall.EACCES):
+		return "ports below 1024 need privileges: choose a port above 1024 with " + flag + ", behind a proxy"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return "this machine has no such address: use one of its own, such as 127.0.0.1, with " + flag
+	case errors.As(err, &dns):
+		return "the host name does not resolve: give an IP address or a known host name with " + flag
+	case errors.As(err, &addrErr):
+		return "give the address as host:port, such as 127.0.0.1:8080, with " + flag
+	}
+	return "check the address given with " + flag
 }

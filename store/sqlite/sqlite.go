@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -50,6 +51,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if dir := filepath.Dir(abs); !isDir(dir) {
+		// SQLite would say only "unable to open database file (14)".
+		return nil, fmt.Errorf("sqlite: cannot create the database %s: its directory %s does not exist: create it (mkdir -p %s) or choose another --db", path, dir, dir)
 	}
 	s := &Store{path: path}
 	if err := s.open(ctx, abs); err != nil {
@@ -194,3 +199,8 @@ func toNanos(t time.Time) (int64, error) {
 }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
