@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -35,6 +36,12 @@ func TestBrowserGuestsAndDisguisedLines(t *testing.T) {
 	}
 
 	p.setName("alice")
+	// Her join line names her once ("alice has entered", not "alice alice
+	// has entered"; issue 15).
+	p.waitJS(`[...document.querySelectorAll('#messages .msg[data-kind="join"]')].some((e) => e.querySelector('.from').textContent === 'alice')`)
+	if line := run(p, chromedp.Evaluate[string](`[...document.querySelectorAll('#messages .msg[data-kind="join"]')].find((e) => e.querySelector('.from').textContent === 'alice').textContent`)); strings.Count(line, "alice") != 1 {
+		t.Errorf("join line %q names alice %d times, want once", line, strings.Count(line, "alice"))
+	}
 	// U+202E would show "see txt.exe" reversed: "see exe.txt".
 	// SetValue: typed keys would drop the invisible character.
 	p.do(chromedp.SetValue(chromedp.ID("input"), "see \u202etxt.exe"), chromedp.Click(chromedp.ID("send")))

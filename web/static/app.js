@@ -492,6 +492,10 @@
   }
 
   function displayText(m, kind) {
+    if (m.text && (kind === 'join' || kind === 'leave') && m.from && m.text.startsWith(m.from + ' ')) {
+      // "alice has entered" follows the name already shown: say it once.
+      return m.text.slice(m.from.length + 1);
+    }
     if (m.text) return m.text;
     if (kind === 'join') return 'joined';
     if (kind === 'leave') return 'left';
