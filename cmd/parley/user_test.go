@@ -140,7 +140,7 @@ func TestUserAddRefusals(t *testing.T) {
 		{"two names", "long enough\n", []string{"add", "bob", "carol"}, []string{"unexpected", "carol"}},
 		{"unknown flag", "long enough\n", []string{"add", "bob", "--root"}, []string{"root"}},
 		{"unknown subcommand", "", []string{"remove", "bob"}, []string{"remove"}},
-		{"no subcommand", "", nil, []string{"add, passwd or list"}},
+		{"no subcommand", "", nil, []string{"add, passwd, list, disable or enable"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args
@@ -279,4 +279,41 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("parseArgs(%q) = %q, admin %v, %v; want %q, admin %v", tc.args, pos, *admin, err, tc.pos, tc.admin)
 		}
 	}
+}
+
+func TestUserDisableAndEnable(t *testing.T) {
+	ctx := t.Context()
+	db := filepath.Join(t.TempDir(), "p.db")
+	if _, _, err := runUser(t, "a good password\n", "add", "Ada", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	s := openDB(t, db)
+	if err := s.CreateLoginSession(ctx, parley.LoginSession{TokenHash: auth.HashToken("t1"), User: "Ada", Expires: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	out, _, err := runUser(t, "", "disable", "ada", "--db", db)
+	if err != nil || !strings.Contains(out, "1 login session") {
+		t.Fatalf("user disable: %q, %v; want it to say one session ended", out, err)
+	}
+	s = openDB(t, db)
+	if u, _, err := s.UserByName(ctx, "ada"); err != nil || !u.Disabled {
+		t.Errorf("after disable: %+v, %v", u, err)
+	}
+	if _, err := s.LoginSessionByHash(ctx, auth.HashToken("t1"), time.Now()); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("a login session survived disabling: %v", err)
+	}
+	s.Close()
+
+	if _, _, err := runUser(t, "", "enable", "ada", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	s = openDB(t, db)
+	if u, _, _ := s.UserByName(ctx, "ada"); u.Disabled {
+		t.Error("still disabled after enable")
+	}
+	s.Close()
+	_, _, err = runUser(t, "", "disable", "bob", "--db", db)
+	wantErr(t, "disable of a missing user", err, `"bob"`, "user list")
 }
