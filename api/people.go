@@ -146,7 +146,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	id := authn.From(r.Context())
-	writeJSONStatus(w, http.StatusOK, map[string]any{"name": id.Name, "kind": id.Kind.String(), "admin": id.Admin})
+	writeJSONStatus(w, http.StatusOK, map[string]any{
+		"name": id.Name, "kind": id.Kind.String(), "admin": id.Admin,
+		"max_text": s.chat.MaxTextLen(), // so that a page can count before sending
+	})
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -115,6 +115,9 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 	return s
 }
 
+// MaxTextLen returns the longest message text accepted, in characters.
+func (s *Service) MaxTextLen() int { return s.cfg.MaxTextLen }
+
 // Store returns the service's store, for read paths (history, replay).
 func (s *Service) Store() parley.Store { return s.store }
 

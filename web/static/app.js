@@ -96,6 +96,7 @@
     newBelow: $('new-below'),
     composer: $('composer'),
     input: $('input'),
+    counter: $('counter'),
     searchForm: $('search-form'),
     searchQ: $('search-q'),
     searchHere: $('search-here'),
@@ -125,6 +126,7 @@
   let guestChosen = false; // "Continue as guest", or a name typed in
   let nameRefused = null; // a guest name the server will not take
   let authOpen = false; // the log-in panel is shown
+  let maxText = 0; // the server's message length limit, in characters; 0 until known
 
   // Presence: room -> Map(name -> {name, guest}); guest is null while
   // unknown (a join notice does not say).
@@ -297,6 +299,7 @@
       (d) => {
         accounts = true;
         sessionKnown = true;
+        if (d && Number.isInteger(d.max_text) && d.max_text > 0) maxText = d.max_text;
         if (d && d.kind === 'user' && typeof d.name === 'string' && d.name) {
           me = { name: d.name, kind: 'user', admin: !!d.admin };
         } else {
@@ -1206,11 +1209,29 @@
     ui.input.style.height = Math.min(ui.input.scrollHeight, 160) + 'px';
   }
 
+  // updateCounter shows how long the line is once it nears the server's
+  // limit, and marks it when it is over.
+  function updateCounter() {
+    const n = [...ui.input.value].length; // characters, as the server counts
+    const near = maxText > 0 && n > maxText * 0.8;
+    ui.counter.hidden = !near;
+    ui.counter.classList.toggle('over', maxText > 0 && n > maxText);
+    ui.counter.textContent = near ? n + ' / ' + maxText : '';
+    return n;
+  }
+
   function submitLine(ev) {
     ev.preventDefault();
     const text = ui.input.value;
     if (!text.trim()) return;
+    if (maxText > 0 && updateCounter() > maxText) {
+      // Too long to send: keep it in the composer for editing.
+      ui.counter.textContent = [...text].length + ' / ' + maxText + ': too long to send, shorten it';
+      ui.input.focus();
+      return;
+    }
     ui.input.value = '';
+    updateCounter();
     autosize();
     enqueue(text);
   }
@@ -1528,6 +1549,7 @@
     ui.composer.addEventListener('submit', submitLine);
     ui.input.addEventListener('keydown', onInputKey);
     ui.input.addEventListener('input', autosize);
+    ui.input.addEventListener('input', updateCounter);
     ui.newRoomForm.addEventListener('submit', createRoom);
     ui.loginForm.addEventListener('submit', submitLogin);
     ui.authMode.addEventListener('click', () => {
