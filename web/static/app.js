@@ -203,13 +203,40 @@
     return 'guest-' + String(Math.floor(1000 + Math.random() * 9000));
   }
 
+  // nameProblem says what is wrong with a display name, '' if nothing: the
+  // server's rule (ValidateName), checked as the person types.
+  function nameProblem(v) {
+    if (!v) return 'choose a name';
+    if ([...v].length > 32) return 'a name has at most 32 characters';
+    if (!NAME_RE.test(v)) return 'use only letters, digits, "-", "_" and "." (no spaces or symbols)';
+    return '';
+  }
+
+  // showNameProblem marks the name field as the person types.
+  function showNameProblem() {
+    const problem = nameProblem(ui.name.value.trim());
+    ui.name.setCustomValidity(problem);
+    ui.name.setAttribute('aria-invalid', problem ? 'true' : 'false');
+    // Not currentName(): it refills an emptied field, while the person is
+    // typing a new name into it.
+    const still = (storageGet(NAME_KEY) || '').trim();
+    ui.accountError.textContent = problem
+      ? 'That name cannot be used: ' + problem + (still ? '. You are still ' + still + '.' : '.')
+      : '';
+    return problem;
+  }
+
   function initName() {
     const saved = (storageGet(NAME_KEY) || '').trim();
     ui.name.value = saved || randomGuestName();
     if (!saved) storageSet(NAME_KEY, ui.name.value);
     guestChosen = storageGet(GUEST_KEY) === '1';
+    ui.name.addEventListener('input', showNameProblem);
     ui.name.addEventListener('change', () => {
       const v = ui.name.value.trim();
+      // An invalid name is not taken: the person stays who they were
+      // (and stays in the member list) and is told why.
+      if (showNameProblem()) return;
       if (v) storageSet(NAME_KEY, v);
       ui.guestName.value = v;
       if (loggedIn()) return;
@@ -253,6 +280,11 @@
     if (!v) {
       v = storageGet(NAME_KEY) || randomGuestName();
       ui.name.value = v;
+    }
+    if (nameProblem(v)) {
+      // Being edited into something invalid: the last good name holds.
+      const saved = (storageGet(NAME_KEY) || '').trim();
+      if (saved && !nameProblem(saved)) return saved;
     }
     return v;
   }
