@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/server"
 )
 
 const userUsage = `Usage:
@@ -106,28 +107,11 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func userPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, db, err := dbFlagSet("user passwd", "parley user passwd NAME [--db PATH]", stderr)
-	if err != nil {
-		return err
-	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, "NAME"); err != nil {
-		return err
-	}
-	s, err := openStore(ctx, *db, true)
+	s, u, db, err := openAccount(ctx, "passwd", args, stderr, "create it with parley user add")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	u, _, err := s.UserByName(ctx, pos[0])
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return fmt.Errorf("user passwd: no user %q in %s: create it with parley user add", pos[0], *db)
-	} else if err != nil {
-		return err
-	}
 	hash, err := readNewPasswordHash(stdin, stderr, u.Name)
 	if err != nil {
 		return fmt.Errorf("user passwd: %w", err)
@@ -141,7 +125,7 @@ func userPasswd(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return fmt.Errorf("user passwd: password changed, but ending the login sessions failed: %w", err)
 	}
-	fmt.Fprintf(stdout, "Changed the password of %q in %s; ended %d login session(s).\n", u.Name, *db, n)
+	fmt.Fprintf(stdout, "Changed the password of %q in %s; ended %d login session(s).\n", u.Name, db, n)
 	return s.Close()
 }
 
@@ -253,39 +237,52 @@ func readPasswordLine(r io.Reader) (string, error) {
 // transport, at their next revalidation (--revalidate).
 func userDisable(ctx context.Context, disable bool, args []string, stdout, stderr io.Writer) error {
 	verb := map[bool]string{true: "disable", false: "enable"}[disable]
-	fs, db, err := dbFlagSet("user "+verb, "parley user "+verb+" NAME [--db PATH]", stderr)
-	if err != nil {
-		return err
-	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(fs, pos, "NAME"); err != nil {
-		return err
-	}
-	s, err := openStore(ctx, *db, true)
+	s, u, db, err := openAccount(ctx, verb, args, stderr, "list them with parley user list")
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	u, _, err := s.UserByName(ctx, pos[0])
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return fmt.Errorf("user %s: no user %q in %s: list them with parley user list", verb, pos[0], *db)
-	} else if err != nil {
-		return err
-	}
 	if err := s.SetDisabled(ctx, u.Name, disable); err != nil {
 		return fmt.Errorf("user %s: %w", verb, err)
 	}
 	if !disable {
-		fmt.Fprintf(stdout, "Enabled %q in %s: it may log in again.\n", u.Name, *db)
+		fmt.Fprintf(stdout, "Enabled %q in %s: it may log in again.\n", u.Name, db)
 		return s.Close()
 	}
 	n, err := s.DeleteUserLoginSessions(ctx, u.Name)
 	if err != nil {
 		return fmt.Errorf("user disable: disabled, but ending the login sessions failed: %w", err)
 	}
-	fmt.Fprintf(stdout, "Disabled %q in %s; ended %d login session(s). Running servers close its connections within their --revalidate interval.\n", u.Name, *db, n)
+	fmt.Fprintf(stdout, "Disabled %q in %s; ended %d login session(s). Running servers close its connections within their --revalidate interval.\n", u.Name, db, n)
 	return s.Close()
+}
+
+// openAccount parses "parley user SUB NAME [--db PATH]", opens the
+// database, which must exist, and finds the account NAME; missing says
+// what to do when there is no such account.
+func openAccount(ctx context.Context, sub string, args []string, stderr io.Writer, missing string) (server.NodeStore, parley.User, string, error) {
+	fs, db, err := dbFlagSet("user "+sub, "parley user "+sub+" NAME [--db PATH]", stderr)
+	if err != nil {
+		return nil, parley.User{}, "", err
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, parley.User{}, "", err
+	}
+	if err := wantArgs(fs, pos, "NAME"); err != nil {
+		return nil, parley.User{}, "", err
+	}
+	s, err := openStore(ctx, *db, true)
+	if err != nil {
+		return nil, parley.User{}, "", err
+	}
+	u, _, err := s.UserByName(ctx, pos[0])
+	if parley.ErrorCode(err) == parley.ENotFound {
+		err = fmt.Errorf("user %s: no user %q in %s: %s", sub, pos[0], *db, missing)
+	}
+	if err != nil {
+		s.Close()
+		return nil, parley.User{}, "", err
+	}
+	return s, u, *db, nil
 }
