@@ -1,17 +1,14 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/parley-chat/parley"
-	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/server"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // A post or publish retried with the same Idempotency-Key is stored once
@@ -19,15 +16,7 @@ import (
 // for another request is refused (issue 14).
 func TestIdempotencyKeyPreventsDuplicates(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "parley.db")
-	st, err := sqlite.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kid, secret, key, _ := auth.NewAPIKey()
-	if err := st.CreateAPIKey(context.Background(), parley.APIKey{ID: kid, SecretHash: auth.HashSecret(secret), Label: "shop", Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	key := servicetest.CreateAPIKey(t, db, "shop")
 	n := startNode(t, server.Config{DB: db})
 
 	post := func(n *node, body, idemKey string) (int, parley.Message, http.Header) {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -11,11 +10,9 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
-	"github.com/parley-chat/parley/auth"
 	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/session/sessiontest"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 const password = "correct horse battery"
@@ -333,17 +330,8 @@ func TestNoticesCanBeTurnedOffPerRoom(t *testing.T) {
 
 func TestPublishWithAPIKey(t *testing.T) {
 	cfg := server.Config{DB: filepath.Join(t.TempDir(), "parley.db")}
-	st, err := sqlite.Open(context.Background(), cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, secret, key, _ := auth.NewAPIKey()
-	if err := st.CreateAPIKey(context.Background(), parley.APIKey{ID: id, SecretHash: auth.HashSecret(secret), Label: "shop", Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	hash, _ := auth.HashPassword(password)
-	st.CreateUser(context.Background(), parley.User{Name: "ada"}, hash)
-	st.Close()
+	key := servicetest.CreateAPIKey(t, cfg.DB, "shop")
+	servicetest.CreateUsers(t, cfg.DB, password, "ada")
 	n := startNode(t, cfg)
 	createRoom(t, n, "design")
 	app := []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}

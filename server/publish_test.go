@@ -1,33 +1,21 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/parley-chat/parley"
-	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/server"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // A publish request commits wholly or not at all (issue 14): one over the
 // rate limit, or with one bad item, stores nothing and says so.
 func TestPublishIsAllOrNothing(t *testing.T) {
 	cfg := server.Config{DB: filepath.Join(t.TempDir(), "parley.db"), RateLimit: 10, RateBurst: 20, RoomCreationBurst: 40}
-	st, err := sqlite.Open(context.Background(), cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, secret, key, _ := auth.NewAPIKey()
-	if err := st.CreateAPIKey(context.Background(), parley.APIKey{ID: id, SecretHash: auth.HashSecret(secret), Label: "shop", Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	key := servicetest.CreateAPIKey(t, cfg.DB, "shop")
 	n := startNode(t, cfg)
 	app := []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}
 	var rooms []string

@@ -223,6 +223,17 @@ func newPage(t *testing.T, browser context.Context, name string) *page {
 	return p
 }
 
+// openChat opens the chat page at base in a new browser context and waits
+// until its stream is live.
+func openChat(t *testing.T, browser context.Context, base, name string) *page {
+	t.Helper()
+	p := newPage(t, browser, name)
+	p.do(chromedp.Navigate(base + "/"))
+	p.do(chromedp.WaitVisible(chromedp.ID("input")))
+	p.waitJS(`document.getElementById('status').textContent === 'live'`)
+	return p
+}
+
 // run runs one action with the step timeout and fails the test on error.
 func run[T any](p *page, a chromedp.Action[T]) T {
 	p.t.Helper()

@@ -18,10 +18,7 @@ func TestBrowserOverLongLineStaysInComposer(t *testing.T) {
 	execPath := findBrowser(t)
 	ts := startServerConfig(t, server.Config{MaxTextLen: 20})
 	browser := startBrowser(t, execPath)
-	p := newPage(t, browser, "A")
-	p.do(chromedp.Navigate(ts.URL() + "/"))
-	p.do(chromedp.WaitVisible(chromedp.ID("input")))
-	p.waitJS(`document.getElementById('status').textContent === 'live'`)
+	p := openChat(t, browser, ts.URL(), "A")
 	p.setName("alice")
 
 	long := strings.Repeat("é", 25)

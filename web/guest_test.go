@@ -19,10 +19,7 @@ func TestBrowserGuestsAndDisguisedLines(t *testing.T) {
 	base := ts.URL()
 	browser := startBrowser(t, execPath)
 
-	p := newPage(t, browser, "A")
-	p.do(chromedp.Navigate(base + "/"))
-	p.do(chromedp.WaitVisible(chromedp.ID("input")))
-	p.waitJS(`document.getElementById('status').textContent === 'live'`)
+	p := openChat(t, browser, base, "A")
 
 	postMessage(t, base, "lobby", "mallory", "hello from a guest")
 	p.waitMessage("mallory", "hello from a guest")

@@ -16,10 +16,7 @@ func TestBrowserInvalidNameIsExplained(t *testing.T) {
 	execPath := findBrowser(t)
 	ts := startServer(t)
 	browser := startBrowser(t, execPath)
-	p := newPage(t, browser, "A")
-	p.do(chromedp.Navigate(ts.URL() + "/"))
-	p.do(chromedp.WaitVisible(chromedp.ID("input")))
-	p.waitJS(`document.getElementById('status').textContent === 'live'`)
+	p := openChat(t, browser, ts.URL(), "A")
 	p.setName("alice")
 	p.waitJS(`[...document.querySelectorAll('#members li')].some((e) => e.textContent.includes('alice'))`)
 
