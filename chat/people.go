@@ -92,32 +92,45 @@ func (s *Service) Direct(ctx context.Context, id parley.Identity, client, to, te
 	if id.Scoped() {
 		return parley.Message{}, errScoped("send direct messages")
 	}
-	if s.cfg.Users == nil || s.cfg.RoomAccess == nil {
-		return parley.Message{}, parley.Errorf(parley.EUnavailable, "direct messages are not enabled on this server")
-	}
-	text, err := s.checkText(text)
-	if err != nil {
-		return parley.Message{}, err
-	}
-	peer, _, err := s.cfg.Users.UserByName(ctx, to)
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return parley.Message{}, parley.Errorf(parley.ENotFound, "no user %q: direct messages go to registered users", to)
-	}
-	if err != nil {
-		return parley.Message{}, err
-	}
-	if strings.EqualFold(peer.Name, id.Name) {
-		return parley.Message{}, parley.Errorf(parley.EInvalid, "you cannot send a direct message to yourself")
-	}
-	room, err := s.directRoom(ctx, id.Name, peer.Name)
+	p, err := s.directPost(ctx, id.Name, to, text)
 	if err != nil {
 		return parley.Message{}, err
 	}
 	if !s.limit.allow(client) {
 		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
 	}
-	return s.commit(ctx, parley.Message{Room: room, Kind: parley.KindMessage, From: id.Name, Text: text},
-		parley.UserTopic(id.Name), parley.UserTopic(peer.Name))
+	return s.commitPost(ctx, p)
+}
+
+// directPost checks a direct message from one account to another and
+// returns it, uncommitted, with the conversation room made on first use
+// and both users' topics to reach.
+func (s *Service) directPost(ctx context.Context, from, to, text string) (*post, error) {
+	if s.cfg.Users == nil || s.cfg.RoomAccess == nil {
+		return nil, parley.Errorf(parley.EUnavailable, "direct messages are not enabled on this server")
+	}
+	text, err := s.checkText(text)
+	if err != nil {
+		return nil, err
+	}
+	peer, _, err := s.cfg.Users.UserByName(ctx, to)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return nil, parley.Errorf(parley.ENotFound, "no user %q: direct messages go to registered users", to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if strings.EqualFold(peer.Name, from) {
+		return nil, parley.Errorf(parley.EInvalid, "you cannot send a direct message to yourself")
+	}
+	room, err := s.directRoom(ctx, from, peer.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &post{
+		msg:  parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text},
+		also: []string{parley.UserTopic(from), parley.UserTopic(peer.Name)},
+	}, nil
 }
 
 // DirectRoom returns the conversation room of two users, creating it on

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"strings"
 
 	"github.com/parley-chat/parley"
 )
@@ -83,31 +82,11 @@ func (s *Service) preparePublication(ctx context.Context, id parley.Identity, p 
 		if len(p.Rooms) > 0 || (p.Kind != "" && p.Kind != parley.KindMessage) {
 			return nil, parley.Errorf(parley.EInvalid, "a direct message (user) names no rooms and is of kind message")
 		}
-		text, err := s.checkText(p.Text)
+		dm, err := s.directPost(ctx, from, p.User, p.Text)
 		if err != nil {
 			return nil, err
 		}
-		if s.cfg.Users == nil || s.cfg.RoomAccess == nil {
-			return nil, parley.Errorf(parley.EUnavailable, "direct messages are not enabled on this server")
-		}
-		peer, _, err := s.cfg.Users.UserByName(ctx, p.User)
-		if parley.ErrorCode(err) == parley.ENotFound {
-			return nil, parley.Errorf(parley.ENotFound, "no user %q: direct messages go to registered users", p.User)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if strings.EqualFold(from, peer.Name) {
-			return nil, parley.Errorf(parley.EInvalid, "a direct message from %q to itself", from)
-		}
-		room, err := s.directRoom(ctx, from, peer.Name)
-		if err != nil {
-			return nil, err
-		}
-		return []*post{{
-			msg:  parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text},
-			also: []string{parley.UserTopic(from), parley.UserTopic(peer.Name)},
-		}}, nil
+		return []*post{dm}, nil
 	case p.Kind == parley.KindNotice || p.Kind == parley.KindMessage || p.Kind == "":
 		if len(p.Rooms) == 0 {
 			return nil, parley.Errorf(parley.EInvalid, "name a room (room or rooms) or a user")
