@@ -6,13 +6,13 @@ package metrics
 
 import (
 	"net/http"
-	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parley-chat/parley/audit"
+	"github.com/parley-chat/parley/internal/buildinfo"
 )
 
 // Source is what a node reports. Every function is called at scrape time
@@ -43,19 +43,15 @@ func Handler(src Source) http.Handler {
 
 // buildInfo is parley_build_info{version, revision}, always 1.
 func buildInfo() prometheus.Collector {
-	version, revision := "unknown", "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		version = bi.Main.Version
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				revision = s.Value
-			}
-		}
+	info := buildinfo.Read()
+	revision := info.Revision
+	if revision == "" {
+		revision = "unknown"
 	}
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "parley_build_info",
 		Help:        "The running build: its module version and VCS revision.",
-		ConstLabels: prometheus.Labels{"version": version, "revision": revision},
+		ConstLabels: prometheus.Labels{"version": info.Version, "revision": revision, "goversion": info.GoVersion},
 	})
 	g.Set(1)
 	return g

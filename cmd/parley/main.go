@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/parley-chat/parley/bench"
+	"github.com/parley-chat/parley/internal/buildinfo"
 )
 
 func main() {
@@ -43,13 +44,10 @@ Usage:
   parley export ROOM     export a room's transcript (local database or --url)
   parley user COMMAND    manage accounts: add, passwd, list
   parley apikey create   create an API key for an application
-  parley version         print the version
+  parley version         print the version and VCS revision of this build
 
 Run "parley COMMAND -h" for a command's flags.
 `
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -73,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "apikey":
 		return apikeyCmd(ctx, rest, stdout, stderr)
 	case "version":
-		fmt.Fprintln(stdout, "parley", version)
+		fmt.Fprintln(stdout, "parley", buildinfo.Read())
 		return nil
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
