@@ -12,7 +12,9 @@ import (
 	"embed"
 	"encoding/hex"
 	"io/fs"
+	"maps"
 	"net/http"
+	"path"
 	"time"
 )
 
@@ -32,28 +34,49 @@ type asset struct {
 	body  []byte
 }
 
+// javascript is the Content-Type of scripts and modules.
+const javascript = "text/javascript; charset=utf-8"
+
 // routes maps request paths to embedded files and their Content-Type. The
 // type is set explicitly so it never depends on the host's mime tables.
+// The page's ES modules, static/js/*.js, are added as /js/NAME.js.
 var routes = map[string]struct{ file, ctype string }{
 	"/":          {"static/index.html", "text/html; charset=utf-8"},
-	"/app.js":    {"static/app.js", "text/javascript; charset=utf-8"},
-	"/parley.js": {"static/parley.js", "text/javascript; charset=utf-8"},
+	"/parley.js": {"static/parley.js", javascript},
 	"/style.css": {"static/style.css", "text/css; charset=utf-8"},
 }
 
+// modules lists the page's ES modules: request path to embedded file.
+func modules() map[string]string {
+	files, err := fs.Glob(static, "static/js/*.js")
+	if err != nil {
+		panic("web: " + err.Error()) // only a malformed pattern fails
+	}
+	m := make(map[string]string, len(files))
+	for _, f := range files {
+		m["/js/"+path.Base(f)] = f
+	}
+	return m
+}
+
 // Handler returns the handler of the chat page and its assets. It answers
-// GET and HEAD on "/", "/app.js", "/parley.js" and "/style.css", 405 for
-// other methods on those paths, and 404 for every other path.
+// GET and HEAD on "/", "/parley.js", "/style.css" and the page's modules
+// "/js/NAME.js", 405 for other methods on those paths, and 404 for every
+// other path.
 func Handler() http.Handler {
-	assets := make(map[string]*asset, len(routes))
-	for path, r := range routes {
+	all := maps.Clone(routes)
+	for p, f := range modules() {
+		all[p] = struct{ file, ctype string }{f, javascript}
+	}
+	assets := make(map[string]*asset, len(all))
+	for p, r := range all {
 		b, err := fs.ReadFile(static, r.file)
 		if err != nil {
 			// The files are embedded at build time: a missing one is a bug.
 			panic("web: " + err.Error())
 		}
 		sum := sha256.Sum256(b)
-		assets[path] = &asset{
+		assets[p] = &asset{
 			name:  r.file,
 			ctype: r.ctype,
 			etag:  `"` + hex.EncodeToString(sum[:8]) + `"`,

@@ -2,6 +2,9 @@ package web_test
 
 import (
 	"io"
+	"path"
+	"path/filepath"
+	"regexp"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,8 +18,9 @@ func TestHandlerAssets(t *testing.T) {
 	for _, tc := range []struct {
 		path, ctype, contains string
 	}{
-		{"/", "text/html; charset=utf-8", `<script src="/app.js"`},
-		{"/app.js", "text/javascript; charset=utf-8", "Parley.Client"},
+		{"/", "text/html; charset=utf-8", `<script type="module" src="/js/main.js"`},
+		{"/js/main.js", "text/javascript; charset=utf-8", "Parley.Client"},
+		{"/js/state.js", "text/javascript; charset=utf-8", "export const state"},
 		{"/parley.js", "text/javascript; charset=utf-8", "window.Parley"},
 		{"/style.css", "text/css; charset=utf-8", ".msg"},
 	} {
@@ -68,7 +72,7 @@ func TestHandlerAssets(t *testing.T) {
 func TestHandlerNotFound(t *testing.T) {
 	h := web.Handler()
 	for _, path := range []string{
-		"/index.html", "/static/app.js", "/app.js/", "/nope", "/favicon.ico",
+		"/index.html", "/static/js/main.js", "/js/main.js/", "/js/", "/js/nope.js", "/app.js", "/nope", "/favicon.ico",
 		"/api/rooms", "/../web.go", "/web.go", "/static/",
 	} {
 		rec := httptest.NewRecorder()
@@ -93,12 +97,51 @@ func TestHandlerMethod(t *testing.T) {
 // The page must never put message data into the DOM as HTML.
 func TestNoHTMLSinks(t *testing.T) {
 	h := web.Handler()
-	for _, path := range []string{"/app.js", "/parley.js"} {
+	paths := []string{"/parley.js"}
+	for _, m := range pageModules(t) {
+		paths = append(paths, "/js/"+m)
+	}
+	for _, path := range paths {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 		for _, sink := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("} {
 			if strings.Contains(rec.Body.String(), sink) {
 				t.Errorf("%s uses %s", path, sink)
+			}
+		}
+	}
+}
+
+// pageModules lists the page's ES modules, as the source tree has them.
+func pageModules(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("static/js/*.js")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no modules in static/js: %v", err)
+	}
+	for i, f := range files {
+		files[i] = filepath.Base(f)
+	}
+	return files
+}
+
+// Every module the page imports is served, so that no import fails in the
+// browser: each import of each module names a module that exists.
+func TestModuleImportsResolve(t *testing.T) {
+	h := web.Handler()
+	importRE := regexp.MustCompile(`(?m)^import\s[^;]*?from\s+'([^']+)';`)
+	for _, m := range pageModules(t) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/js/"+m, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET /js/%s: status %d", m, rec.Code)
+		}
+		for _, imp := range importRE.FindAllStringSubmatch(rec.Body.String(), -1) {
+			target := path.Join("/js", imp[1])
+			r2 := httptest.NewRecorder()
+			h.ServeHTTP(r2, httptest.NewRequest("GET", target, nil))
+			if r2.Code != http.StatusOK {
+				t.Errorf("/js/%s imports %s: GET %s answers %d", m, imp[1], target, r2.Code)
 			}
 		}
 	}
