@@ -23,6 +23,11 @@ func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, 
 // the key is stored with the message, and a key stored already fails with
 // EConflict.
 func (s *Service) PostAsOnce(ctx context.Context, id parley.Identity, client, room, text string, idem *parley.Idem) (parley.Message, error) {
+	m, err := s.postAsOnce(ctx, id, client, room, text, idem)
+	return m, s.counted(1, err)
+}
+
+func (s *Service) postAsOnce(ctx context.Context, id parley.Identity, client, room, text string, idem *parley.Idem) (parley.Message, error) {
 	text, err := s.checkText(text)
 	if err != nil {
 		return parley.Message{}, err
@@ -54,7 +59,11 @@ func (s *Service) checkText(text string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return s.cfg.Filter.Apply(text)
+	text, err = s.cfg.Filter.Apply(text)
+	if err != nil {
+		return "", filtered{err}
+	}
+	return text, nil
 }
 
 func (s *Service) checkPost(ctx context.Context, id parley.Identity, room string) error {
@@ -86,6 +95,11 @@ func (s *Service) CanRead(ctx context.Context, id parley.Identity, rooms ...stri
 // so its history is theirs alone; the message also goes to both users'
 // UserTopic, reaching every session of each.
 func (s *Service) Direct(ctx context.Context, id parley.Identity, client, to, text string) (parley.Message, error) {
+	m, err := s.direct(ctx, id, client, to, text)
+	return m, s.counted(1, err)
+}
+
+func (s *Service) direct(ctx context.Context, id parley.Identity, client, to, text string) (parley.Message, error) {
 	if id.Kind != parley.Registered {
 		return parley.Message{}, parley.Errorf(parley.EUnauthorized, "log in to send direct messages")
 	}
@@ -178,6 +192,11 @@ func (s *Service) Conversations(ctx context.Context, id parley.Identity) ([]stri
 // Notice posts a system notice to several rooms at once; only server
 // admins and applications may.
 func (s *Service) Notice(ctx context.Context, id parley.Identity, rooms []string, text string) ([]parley.Message, error) {
+	out, err := s.notice(ctx, id, rooms, text)
+	return out, s.counted(len(out), err)
+}
+
+func (s *Service) notice(ctx context.Context, id parley.Identity, rooms []string, text string) ([]parley.Message, error) {
 	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
 		return nil, parley.Errorf(parley.EForbidden, "only server admins and applications may send notices")
 	}

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 
 	"github.com/parley-chat/parley"
 )
@@ -27,6 +28,11 @@ const MaxPublish = 100
 // idem, if not nil, is the request's idempotency key: it is stored with
 // the first message, and a key stored already fails with EConflict.
 func (s *Service) Publish(ctx context.Context, id parley.Identity, client string, pubs []Publication, idem *parley.Idem) ([]parley.Message, error) {
+	out, err := s.publish(ctx, id, client, pubs, idem)
+	return out, s.counted(len(out), err)
+}
+
+func (s *Service) publish(ctx context.Context, id parley.Identity, client string, pubs []Publication, idem *parley.Idem) ([]parley.Message, error) {
 	if id.Kind != parley.App && !(id.Kind == parley.Registered && id.Admin) {
 		return nil, parley.Errorf(parley.EForbidden, "publishing needs an API key or an admin account")
 	}
@@ -37,7 +43,11 @@ func (s *Service) Publish(ctx context.Context, id parley.Identity, client string
 	for i, p := range pubs {
 		posts, err := s.preparePublication(ctx, id, p)
 		if err != nil {
-			return nil, parley.Errorf(parley.ErrorCode(err), "message %d: %s (nothing was published)", i, parley.ErrorMessage(err))
+			wrapped := parley.Errorf(parley.ErrorCode(err), "message %d: %s (nothing was published)", i, parley.ErrorMessage(err))
+			if errors.As(err, new(filtered)) {
+				return nil, filtered{wrapped}
+			}
+			return nil, wrapped
 		}
 		unit = append(unit, posts...)
 	}

@@ -49,6 +49,10 @@ type Config struct {
 	// MaxRoomsPerCreator bounds the rooms one account owns; default
 	// DefaultMaxRoomsPerCreator, negative: no bound.
 	MaxRoomsPerCreator int
+
+	// Observer is told of posts accepted and refused and of each commit,
+	// for metrics; nil: no one.
+	Observer Observer
 }
 
 // DefaultMaxTextLen is the default message length limit, in characters.
@@ -60,6 +64,7 @@ type Service struct {
 	broker parley.Broker
 	cfg    Config
 	log    *slog.Logger
+	obs    Observer
 	limit  *rateLimiter
 	// roomLimit paces room creation per client address and per creator.
 	roomLimit *rateLimiter
@@ -98,7 +103,11 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Observer == nil {
+		cfg.Observer = nopObserver{}
+	}
 	s := &Service{
+		obs:       cfg.Observer,
 		store:     store,
 		broker:    broker,
 		cfg:       cfg,
@@ -227,7 +236,13 @@ func (s *Service) commitBatch(batch [][]*post) {
 	for i, p := range posts {
 		msgs[i] = &p.msg
 	}
+	began := time.Now()
 	err := s.store.Append(ctx, msgs)
+	if err == nil {
+		s.obs.Committed(len(msgs), time.Since(began))
+	} else if parley.ErrorCode(err) == parley.EInternal {
+		s.obs.StoreFailed()
+	}
 	if err != nil && len(batch) > 1 {
 		for _, u := range batch {
 			s.commitBatch([][]*post{u})

@@ -23,6 +23,8 @@ type Limiter struct {
 	mu  sync.Mutex
 	n   map[netip.Addr]int
 	all int
+
+	opened, closed, refusedClient, refusedFull atomic.Uint64
 }
 
 // New returns a limiter for what ("event streams", "WebSockets", ...):
@@ -45,18 +47,22 @@ func (l *Limiter) Acquire(remoteAddr string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.total > 0 && l.all >= l.total {
+		l.refusedFull.Add(1)
 		return nil, parley.Errorf(parley.EUnavailable, "this server holds as many %s as it can (%d): retry later or use another server", l.what, l.total)
 	}
 	if l.perClient > 0 && l.n[addr] >= l.perClient {
+		l.refusedClient.Add(1)
 		return nil, parley.Errorf(parley.ERateLimited, "too many %s open from your address (at most %d): close some (browser tabs, say) and retry", l.what, l.perClient)
 	}
 	l.n[addr]++
 	l.all++
+	l.opened.Add(1)
 	var done atomic.Bool
 	return func() {
 		if done.Swap(true) {
 			return
 		}
+		l.closed.Add(1)
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.all--
@@ -95,4 +101,27 @@ func clientAddr(remoteAddr string) netip.Addr {
 		}
 	}
 	return a
+}
+
+// Stats are a Limiter's counters since New, for metrics.
+type Stats struct {
+	Open          int    // connections held now
+	Opened        uint64 // connections admitted
+	Closed        uint64 // connections given back
+	RefusedClient uint64 // refused: their address held its share
+	RefusedFull   uint64 // refused: the transport held its total
+}
+
+// Stats returns the counters; the zero Stats for a nil Limiter.
+func (l *Limiter) Stats() Stats {
+	if l == nil {
+		return Stats{}
+	}
+	return Stats{
+		Open:          l.Open(),
+		Opened:        l.opened.Load(),
+		Closed:        l.closed.Load(),
+		RefusedClient: l.refusedClient.Load(),
+		RefusedFull:   l.refusedFull.Load(),
+	}
 }

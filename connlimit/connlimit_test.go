@@ -35,6 +35,10 @@ func TestLimiterCapsPerClientAndInAll(t *testing.T) {
 	if _, err := l.Acquire("[2001:db8::2]:1"); parley.ErrorCode(err) != parley.EUnavailable {
 		t.Errorf("full again = %v, want unavailable", err)
 	}
+	want := Stats{Open: 3, Opened: 4, Closed: 1, RefusedClient: 1, RefusedFull: 2}
+	if got := l.Stats(); got != want {
+		t.Errorf("Stats = %+v, want %+v", got, want)
+	}
 }
 
 func TestNilLimiterAdmitsEverything(t *testing.T) {

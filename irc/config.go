@@ -74,6 +74,9 @@ type Config struct {
 	// Limit caps connections per client address; nil: none (MaxConns
 	// still bounds them in all).
 	Limit *connlimit.Limiter
+	// Counters count events delivered and clients cut off for falling
+	// behind (SendQ exceeded); nil: not counted.
+	Counters *stream.Counters
 
 	Logger *slog.Logger
 }

@@ -239,6 +239,7 @@ func (c *conn) maybePing(now time.Time) {
 func (c *conn) push(b []byte) {
 	if len(b) > 0 && !c.q.push(b) {
 		c.s.log.Debug("irc: client fell behind; disconnecting (SendQ exceeded)", "nick", c.name())
+		c.s.cfg.Counters.CutOff()
 		c.kill()
 	}
 }

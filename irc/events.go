@@ -122,6 +122,7 @@ func (c *conn) deliver(ev *parley.Event) {
 			return
 		}
 	}
+	c.s.cfg.Counters.Delivered(1)
 	c.push(c.s.lines(ev, c.variant()))
 }
 

@@ -95,6 +95,7 @@ func (s *Sender) deliver(ctx context.Context, d *delivery) {
 	default:
 		wait := max(s.cfg.Backoff(d.attempt), o.retryAfter, 0)
 		if s.retryLater(d, wait) {
+			s.retries.Add(1)
 			s.failed(false, "webhook delivery failed; will retry", append(attrs, "retry_in", wait))
 		} else {
 			s.failed(false, "webhook delivery failed; not retried: the sender is closing", attrs)

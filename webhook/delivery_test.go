@@ -57,7 +57,7 @@ func TestRetryAfter(t *testing.T) {
 					if err := stop(); err != nil {
 						t.Errorf("Run = %v", err)
 					}
-					if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1}) {
+					if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1, Retries: 1}) {
 						t.Errorf("Stats = %+v", st)
 					}
 				})
@@ -79,7 +79,7 @@ func TestRetriedStatuses(t *testing.T) {
 					}
 				}
 				stop()
-				if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 2}) {
+				if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 2, Retries: 2}) {
 					t.Errorf("Stats = %+v", st)
 				}
 			})
@@ -124,7 +124,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		if n := rc.count(); n != 3 {
 			t.Errorf("receiver got %d requests, want 3", n)
 		}
-		if st := s.Stats(); st != (Stats{FailedAttempts: 3, DroppedExhausted: 1}) {
+		if st := s.Stats(); st != (Stats{FailedAttempts: 3, Retries: 2, DroppedExhausted: 1}) {
 			t.Errorf("Stats = %+v", st)
 		}
 		stop()
@@ -150,7 +150,7 @@ func TestDefaultSchedule(t *testing.T) {
 		}
 		time.Sleep(time.Hour)
 		stop()
-		if st := s.Stats(); st != (Stats{FailedAttempts: DefaultMaxAttempts, DroppedExhausted: 1}) {
+		if st := s.Stats(); st != (Stats{FailedAttempts: DefaultMaxAttempts, Retries: DefaultMaxAttempts - 1, DroppedExhausted: 1}) {
 			t.Errorf("Stats = %+v", st)
 		}
 	})
@@ -173,7 +173,7 @@ func TestTimeoutRetried(t *testing.T) {
 			t.Errorf("retried after %v, want the 3s timeout plus the 1ms backoff", gap)
 		}
 		stop()
-		if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1}) {
+		if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1, Retries: 1}) {
 			t.Errorf("Stats = %+v", st)
 		}
 	})
@@ -277,7 +277,7 @@ func TestQueueLenCountsRetries(t *testing.T) {
 			t.Error("Enqueue = true while a retry holds the only place")
 		}
 		stop()
-		if st := s.Stats(); st != (Stats{FailedAttempts: 1, DroppedFull: 1, DroppedClosed: 1}) {
+		if st := s.Stats(); st != (Stats{FailedAttempts: 1, Retries: 1, DroppedFull: 1, DroppedClosed: 1}) {
 			t.Errorf("Stats = %+v", st)
 		}
 	})
@@ -381,7 +381,7 @@ func TestCloseAbandonsRetries(t *testing.T) {
 		if n := rc.count(); n != 1 {
 			t.Errorf("receiver got %d requests, want 1", n)
 		}
-		if st := s.Stats(); st != (Stats{FailedAttempts: 1, DroppedClosed: 1}) {
+		if st := s.Stats(); st != (Stats{FailedAttempts: 1, Retries: 1, DroppedClosed: 1}) {
 			t.Errorf("Stats = %+v", st)
 		}
 	})

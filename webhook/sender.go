@@ -50,6 +50,7 @@ type Sender struct {
 
 	delivered        atomic.Uint64
 	failedAttempts   atomic.Uint64
+	retries          atomic.Uint64
 	droppedFull      atomic.Uint64
 	droppedExhausted atomic.Uint64
 	droppedRejected  atomic.Uint64
@@ -284,6 +285,7 @@ func (s *Sender) finish() {
 type Stats struct {
 	Delivered        uint64 // payloads answered with a 2xx status
 	FailedAttempts   uint64 // attempts that met an error, a timeout or a non-2xx status
+	Retries          uint64 // failed attempts scheduled to be tried again
 	DroppedFull      uint64 // payloads Enqueue refused because the sender held QueueLen
 	DroppedExhausted uint64 // payloads dropped after MaxAttempts failed attempts
 	DroppedRejected  uint64 // payloads dropped, not retried, on a status that is not retried (3xx, 4xx but 408 and 429)
@@ -302,6 +304,7 @@ func (s *Sender) Stats() Stats {
 	return Stats{
 		Delivered:        s.delivered.Load(),
 		FailedAttempts:   s.failedAttempts.Load(),
+		Retries:          s.retries.Load(),
 		DroppedFull:      s.droppedFull.Load(),
 		DroppedExhausted: s.droppedExhausted.Load(),
 		DroppedRejected:  s.droppedRejected.Load(),

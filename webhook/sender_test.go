@@ -119,7 +119,7 @@ func TestRetriesOn500ThenSucceeds(t *testing.T) {
 			t.Errorf("attempt %s: Verify: %v", r.attempt, err)
 		}
 	}
-	if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1}) {
+	if st := s.Stats(); st != (Stats{Delivered: 1, FailedAttempts: 1, Retries: 1}) {
 		t.Errorf("Stats = %+v", st)
 	}
 }

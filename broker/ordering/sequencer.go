@@ -60,6 +60,9 @@ type Sequencer struct {
 	done      chan struct{}
 	stopped   chan struct{}
 	delivered atomic.Int64
+	highest   atomic.Int64  // highest ID offered or read
+	filled    atomic.Uint64 // events read from the store, not brought by the broker
+	fillFails atomic.Uint64 // failed reads of the store
 
 	// Owned by run.
 	last     int64
@@ -90,6 +93,7 @@ func New(cfg Config) *Sequencer {
 		pending: make(map[int64]*parley.Event),
 	}
 	s.delivered.Store(cfg.Start)
+	s.highest.Store(cfg.Start)
 	go s.run()
 	return s
 }
@@ -134,6 +138,18 @@ func (s *Sequencer) SetPoll(d time.Duration) {
 
 // Delivered returns the highest ID delivered so far.
 func (s *Sequencer) Delivered() int64 { return s.delivered.Load() }
+
+// Lag returns how many IDs the sequencer knows of (offered by the broker
+// or this node) beyond the last one it delivered: events waiting for a
+// gap below them to fill.
+func (s *Sequencer) Lag() int64 { return max(0, s.highest.Load()-s.delivered.Load()) }
+
+// Filled returns how many events were read from the store because the
+// broker did not bring them in time (gap fills), and how many reads of
+// the store failed.
+func (s *Sequencer) Filled() (events, failedReads uint64) {
+	return s.filled.Load(), s.fillFails.Load()
+}
 
 // Close stops the sequencer; events offered later are dropped.
 func (s *Sequencer) Close() {
@@ -203,8 +219,12 @@ func (s *Sequencer) gapWait() time.Duration {
 // accept queues events and delivers the run that is now complete.
 func (s *Sequencer) accept(events []*parley.Event) {
 	for _, ev := range events {
-		if id := ev.ID(); id > s.last {
+		id := ev.ID()
+		if id > s.last {
 			s.pending[id] = ev
+		}
+		if id > s.highest.Load() {
+			s.highest.Store(id) // only run writes it
 		}
 	}
 	s.flush(nil)
@@ -247,6 +267,7 @@ func (s *Sequencer) fill() {
 				s.cfg.Logger.Warn("reading the log to fill a gap in broker delivery; retrying", "after", s.last, "err", err)
 			}
 			s.failures++
+			s.fillFails.Add(1)
 			return
 		}
 		if s.failures > 0 {
@@ -258,6 +279,10 @@ func (s *Sequencer) fill() {
 			ev, ok := s.pending[m.ID]
 			if !ok {
 				ev = parley.EventFor(m)
+				s.filled.Add(1)
+			}
+			if m.ID > s.highest.Load() {
+				s.highest.Store(m.ID)
 			}
 			out = append(out, ev)
 			s.last = m.ID

@@ -154,6 +154,13 @@ func TestFillsALostEventFromTheLog(t *testing.T) {
 	if got[2].Message.Text != "broker" {
 		t.Errorf("event 3 text = %q, want the broker's copy (it carries commit-time topics)", got[2].Message.Text)
 	}
+	h.expectNothing(t)
+	if filled, fails := h.seq.Filled(); filled != 1 || fails != 0 {
+		t.Errorf("Filled() = %d, %d; want 1 event read from the log (2), no failed read", filled, fails)
+	}
+	if lag := h.seq.Lag(); lag != 0 {
+		t.Errorf("Lag() = %d once everything is delivered, want 0", lag)
+	}
 }
 
 func TestSkipsIDsTheLogNoLongerHolds(t *testing.T) {
@@ -196,6 +203,12 @@ func TestStoreErrorLeavesTheGapOpen(t *testing.T) {
 	h.expect(t, 1)
 	<-h.log.reads      // a read that failed: the gap timer fired
 	h.expectNothing(t) // 3 must wait for 2
+	if lag := h.seq.Lag(); lag != 2 {
+		t.Errorf("Lag() = %d while 3 waits for 2, want 2", lag)
+	}
+	if _, fails := h.seq.Filled(); fails == 0 {
+		t.Error("Filled() counts no failed read of the log")
+	}
 	h.log.setErr(nil)
 	h.log.add(1, 2, 3)
 	h.seq.CatchUp()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+
 	"github.com/parley-chat/parley/store/internal/migrations"
 
 	"github.com/jackc/pgx/v5/pgxpool"

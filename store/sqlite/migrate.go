@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"github.com/parley-chat/parley/store/internal/migrations"
 	"strconv"
+
+	"github.com/parley-chat/parley/store/internal/migrations"
 )
 
 //go:embed migrations/*.sql

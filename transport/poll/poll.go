@@ -60,6 +60,8 @@ const (
 
 // Config configures a Handler. Zero fields take the defaults.
 type Config struct {
+	// Counters count events answered and overflows; nil: not counted.
+	Counters *stream.Counters
 	// Limit caps polls in progress per client address and in all; nil:
 	// none.
 	Limit *connlimit.Limiter
@@ -201,6 +203,9 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request, writeErr Err
 	h.presence.poll(hold.ID(), authn.From(r.Context()), req.rooms)
 
 	events, cursor, err := h.round(r.Context(), req, hold)
+	if err == nil {
+		h.cfg.Counters.Delivered(len(events))
+	}
 	// The lease runs from the answer: the client has it to come back in.
 	// Releasing first means a client that has its answer finds its
 	// session already renewed.

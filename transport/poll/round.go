@@ -65,6 +65,7 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 			var overflowed bool
 			held, overflowed = q.Take(held)
 			if overflowed {
+				h.cfg.Counters.Overflowed()
 				// More arrived than one answer holds: all of it is in
 				// the store.
 				evs, err := h.after(ctx, req.rooms, cursor)

@@ -41,7 +41,11 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 			return
 		}
 	}
-	emit := func(ev *parley.Event) error { return write(ev.SSE()) }
+	s.cfg.Counters.Delivered(len(recent))
+	emit := func(ev *parley.Event) error {
+		s.cfg.Counters.Delivered(1)
+		return write(ev.SSE())
+	}
 	if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil || rc.Flush() != nil {
 		return
 	}
@@ -72,6 +76,7 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 			var overflowed bool
 			events, overflowed = q.Take(events)
 			if overflowed {
+				s.cfg.Counters.Overflowed()
 				// Fell behind: everything dropped is in the store.
 				if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil {
 					return
@@ -85,6 +90,7 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 				if write(ev.SSE()) != nil {
 					return
 				}
+				s.cfg.Counters.Delivered(1)
 				cursor = ev.ID()
 			}
 			clear(events)

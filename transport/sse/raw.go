@@ -132,6 +132,7 @@ func (c *rawConn) run(header http.Header, req request) {
 	for _, m := range recent {
 		out.Write(parley.NewEvent(m).SSE())
 	}
+	s.cfg.Counters.Delivered(len(recent))
 	bw := bufio.NewWriterSize(&deadlineWriter{c.conn, s.cfg.WriteTimeout}, 32<<10)
 	if _, err := bw.Write(out.Bytes()); err != nil {
 		c.close()
@@ -139,6 +140,7 @@ func (c *rawConn) run(header http.Header, req request) {
 	}
 	emit := func(ev *parley.Event) error {
 		_, err := bw.Write(ev.SSE())
+		s.cfg.Counters.Delivered(1)
 		return err
 	}
 	for {
@@ -159,6 +161,7 @@ func (c *rawConn) goLive(cursor int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.overflow {
+		c.h.cfg.Counters.Overflowed()
 		c.overflow = false
 		clear(c.held)
 		c.held = c.held[:0]
@@ -198,6 +201,7 @@ func (c *rawConn) deliverLocked(ev *parley.Event) {
 		return // sent by the replay already
 	}
 	c.lastID = ev.ID()
+	c.h.cfg.Counters.Delivered(1)
 	c.writeLocked(ev.SSE())
 }
 
@@ -211,6 +215,7 @@ func (c *rawConn) writeLocked(b []byte) {
 	if len(c.backlog) > 0 {
 		if len(c.backlog)+len(b) > c.h.cfg.MaxBacklog {
 			c.h.log.Debug("event stream: slow client disconnected", "remote", c.conn.RemoteAddr(), "backlog", len(c.backlog))
+			c.h.cfg.Counters.CutOff()
 			c.closeLocked()
 			return
 		}

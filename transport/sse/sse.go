@@ -62,6 +62,9 @@ type Config struct {
 	// Limit caps open streams per client address and in all; nil: none.
 	Limit    *connlimit.Limiter
 	Presence stream.Presence // told of named streams; nil: no presence
+	// Counters count events delivered, overflows and slow clients cut
+	// off; nil: not counted.
+	Counters *stream.Counters
 	Logger   *slog.Logger
 }
 

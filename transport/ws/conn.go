@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -114,6 +115,7 @@ func (s *sink) Deliver(ev *parley.Event) {
 		}
 		ok, partial := c.wire.tryWrite(c.h.frame(ev))
 		if ok {
+			c.h.cfg.Counters.Delivered(1)
 			c.cursor = ev.ID()
 			if partial {
 				// The socket is full: the writer sends the rest, and the
@@ -293,6 +295,7 @@ func (c *conn) sendQueued(overflowed bool) error {
 		}
 	}()
 	if overflowed {
+		c.h.cfg.Counters.Overflowed()
 		// Fell behind: everything dropped is in the store.
 		if err := c.catchUp([]group{{c.rooms, c.cursor}}); err != nil {
 			return err
@@ -436,6 +439,7 @@ func (c *conn) event(ev *parley.Event) error {
 		c.out = getBuf()
 	}
 	*c.out = appendFrame(*c.out, opText, ev.JSON())
+	c.h.cfg.Counters.Delivered(1)
 	if len(*c.out) >= flushAt {
 		return c.flush()
 	}
@@ -499,6 +503,9 @@ func (c *conn) fail(err error) {
 	var we writeError
 	switch {
 	case errors.As(err, &we), isClosed(err), c.h.ctx.Err() != nil:
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			c.h.cfg.Counters.CutOff() // not reading: cut off by the write deadline
+		}
 		c.h.log.Debug("websocket connection ended", "err", err)
 	default:
 		c.h.log.Error("websocket stream failed", "err", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/stream"
 	"github.com/parley-chat/parley/transport/ws"
 )
 
@@ -46,7 +47,8 @@ func (s *stack) rawDial(query string, readBuffer int) (net.Conn, *bufio.Reader) 
 // stalling anyone else, and the server holds no more than its bounds for
 // it meanwhile.
 func TestSlowConsumerStallsNobody(t *testing.T) {
-	s := newStack(t, ws.Config{WriteTimeout: 500 * time.Millisecond, QueueLen: 16}, chat.Config{})
+	counters := new(stream.Counters)
+	s := newStack(t, ws.Config{WriteTimeout: 500 * time.Millisecond, QueueLen: 16, Counters: counters}, chat.Config{})
 	slow, _ := s.rawDial("rooms=lobby", 4096)
 	fast, _ := s.dial("rooms=lobby")
 	waitFor(t, "both connections registered", func() bool { return s.ws.Conns() == 2 })
@@ -88,6 +90,9 @@ func TestSlowConsumerStallsNobody(t *testing.T) {
 	if n >= count*1900 {
 		t.Errorf("slow client received everything (%d bytes): it was never cut off", n)
 	}
+	if c := counters.Snapshot(); c.CutOff != 1 {
+		t.Errorf("counted %d clients cut off, want 1", c.CutOff)
+	}
 }
 
 // A client that falls behind, but is still reading, catches up from the
@@ -95,7 +100,8 @@ func TestSlowConsumerStallsNobody(t *testing.T) {
 func TestQueueOverflowCatchesUpFromTheStore(t *testing.T) {
 	// The write timeout is long: posting may be slow (race detector, a busy
 	// machine) and a client silent for that long is cut off, not caught up.
-	s := newStack(t, ws.Config{QueueLen: 2, WriteTimeout: time.Minute}, chat.Config{})
+	counters := new(stream.Counters)
+	s := newStack(t, ws.Config{QueueLen: 2, WriteTimeout: time.Minute, Counters: counters}, chat.Config{})
 	// A receive buffer far smaller than that, but not so small that
 	// loopback's 64 KiB segments stall on TCP's silly-window avoidance.
 	conn, br := s.rawDial("rooms=lobby", 64<<10)
@@ -112,6 +118,13 @@ func TestQueueOverflowCatchesUpFromTheStore(t *testing.T) {
 		if f := readFrame(t, br); f.ID != want {
 			t.Fatalf("event %d: %s, want id %d", i, f, want)
 		}
+	}
+	c := counters.Snapshot()
+	if c.Overflows == 0 {
+		t.Error("counted no overflow, though the client fell 500 events behind a queue of 2")
+	}
+	if c.Delivered != uint64(len(ids)) {
+		t.Errorf("counted %d events delivered, want %d", c.Delivered, len(ids))
 	}
 }
 

@@ -78,6 +78,9 @@ type Config struct {
 	// Limit caps open connections per client address and in all; nil:
 	// none.
 	Limit *connlimit.Limiter
+	// Counters count events delivered, overflows and clients cut off for
+	// not reading; nil: not counted.
+	Counters *stream.Counters
 
 	// MaxMessage bounds one client message, in bytes; a larger one closes
 	// the connection with 1009 (message too big).
