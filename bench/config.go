@@ -24,7 +24,8 @@ type config struct {
 	posters        int
 	timeout        time.Duration // drain wait after the last post; also the per-request timeout
 	rawPIDs        string
-	pids           []int // -pid: server processes, sampled and summed
+	metricsURL     string // -metrics: the server's Prometheus endpoint
+	pids           []int  // -pid: server processes, sampled and summed
 	idle           time.Duration
 	json           bool
 	transport      string
@@ -40,7 +41,7 @@ Load-tests a running Parley server: -subs subscribers hold event streams on
 got each message once and in order, and measures publish-to-delivery latency.
 
 Examples:
-  parley bench -subs 10000 -messages 50 -rate 5 -pid $(pidof parley)
+  parley bench -subs 10000 -messages 50 -rate 5 -pid $(pidof parley) -metrics http://127.0.0.1:9090/metrics
   parley bench -subs 10000 -messages 0 -idle 10s -pid $(pidof parley)
   parley bench -subs 0 -messages 50000 -posters 16
   parley bench -url http://a:8081,http://b:8082,http://c:8083 -subs 3000 -messages 1000 -rate 100
@@ -72,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.rawPIDs, "pid", "", "server process `id`s, comma-separated: sample their CPU time and RSS (summed) from /proc")
 	fs.DurationVar(&c.idle, "idle", 0, "wait this long after all are subscribed before sampling idle RSS (lets the Go scavenger settle)")
 	fs.BoolVar(&c.json, "json", false, "print a JSON summary instead of text")
+	fs.StringVar(&c.metricsURL, "metrics", "", "the server's metrics `URL` (parley serve --metrics-addr): report its goroutines, live heap and long-poll sessions before, during and after the run")
 	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse, ws or poll")
 	fs.IntVar(&c.concurrency, "connect-concurrency", 200, "subscriber handshakes in flight at once")
 	fs.DurationVar(&c.connectTimeout, "connect-timeout", 10*time.Second, "per subscriber: dial, response headers and the first retry: line")

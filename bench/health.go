@@ -2,33 +2,43 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
-// The server reports its own goroutines and live heap on GET /healthz.
-// The tool samples them before subscribing, when idle, after delivery, and
-// once more after closing every subscription, waiting (up to settleWait)
-// for the goroutine count to come back to where it started: a transport
-// that leaks shows up as a count that never settles.
+// With -metrics, the tool reads the server's own goroutines, live heap and
+// long-poll sessions from its Prometheus endpoint (parley serve
+// --metrics-addr), before subscribing, when idle, after delivery, and once
+// more after closing every subscription, waiting (up to settleWait) for the
+// goroutine count to come back to where it started: a transport that
+// leaks shows up as a count that never settles.
 
 // settleWait bounds the wait for the server to settle after the
 // subscriptions close.
 const settleWait = 10 * time.Second
 
-// healthSample is the part of /healthz the tool reads.
+// The metrics the tool reads.
+const (
+	metricGoroutines   = "go_goroutines"
+	metricHeapLive     = "go_gc_heap_live_bytes"
+	metricPollSessions = "parley_poll_sessions"
+)
+
+// healthSample is the part of the server's metrics the tool reads.
 type healthSample struct {
-	Goroutines int64 `json:"goroutines"`
-	HeapLive   int64 `json:"heap_live_bytes"`
-	Sessions   int64 `json:"sessions"`
+	Goroutines int64
+	HeapLive   int64
+	Sessions   int64
 }
 
-// RuntimeReport is the server's runtime as /healthz reports it. The heap
-// is the live heap after the server's most recent GC.
+// RuntimeReport is the server's runtime as its metrics report it. The
+// heap is the live heap after the server's most recent GC.
 type RuntimeReport struct {
 	GoroutinesBefore int64   `json:"goroutines_before"`
 	GoroutinesIdle   int64   `json:"goroutines_idle,omitempty"`
@@ -43,10 +53,11 @@ type RuntimeReport struct {
 	SessionsClosed   int64   `json:"sessions_closed"` // long-poll sessions left to lapse
 }
 
-// health samples /healthz; nil when the server does not report goroutines
-// (an older server) or cannot be reached.
+// health samples the server's metrics; nil without -metrics, or when they
+// cannot be read or lack the figures (the first failure is reported and
+// sampling stops).
 func (r *runner) health(ctx context.Context) *healthSample {
-	if r.noHealth {
+	if r.noHealth || r.cfg.metricsURL == "" {
 		return nil
 	}
 	if r.healthClient == nil {
@@ -54,25 +65,44 @@ func (r *runner) health(ctx context.Context) *healthSample {
 		// server goroutine.
 		r.healthClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, Proxy: nil}}
 	}
-	req, err := http.NewRequestWithContext(ctx, "GET", r.cfg.endpoint("/healthz"), nil)
+	s, err := r.scrape(ctx)
 	if err != nil {
+		r.noHealth = true
+		r.warn("server runtime not reported: %v", err)
 		return nil
+	}
+	return s
+}
+
+// scrape reads the runtime figures from the metrics endpoint.
+func (r *runner) scrape(ctx context.Context) (*healthSample, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", r.cfg.metricsURL, nil)
+	if err != nil {
+		return nil, err
 	}
 	resp, err := r.healthClient.Do(req)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer resp.Body.Close()
-	var s struct {
-		healthSample
-		Goroutines *int64 `json:"goroutines"`
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", r.cfg.metricsURL, resp.Status)
 	}
-	if json.NewDecoder(resp.Body).Decode(&s) != nil || s.Goroutines == nil {
-		r.noHealth = true
-		return nil
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", r.cfg.metricsURL, err)
 	}
-	s.healthSample.Goroutines = *s.Goroutines
-	return &s.healthSample
+	var s healthSample
+	for name, dst := range map[string]*int64{metricGoroutines: &s.Goroutines, metricHeapLive: &s.HeapLive, metricPollSessions: &s.Sessions} {
+		f, ok := fams[name]
+		if !ok || len(f.GetMetric()) == 0 {
+			return nil, fmt.Errorf("GET %s: no %s (is it a Parley server's metrics endpoint?)", r.cfg.metricsURL, name)
+		}
+		m := f.GetMetric()[0]
+		*dst = int64(m.GetGauge().GetValue() + m.GetUntyped().GetValue())
+	}
+	return &s, nil
 }
 
 // sampleClosed takes the last sample once the subscriptions are closed,

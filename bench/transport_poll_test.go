@@ -21,13 +21,15 @@ func TestPollTransportAgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
+	mts := httptest.NewServer(srv.MetricsHandler())
 	t.Cleanup(func() {
 		ts.Close()
+		mts.Close()
 		srv.Close()
 	})
 	var stdout, stderr bytes.Buffer
 	err = bench.Command(context.Background(), []string{
-		"-url", ts.URL, "-transport", "poll", "-poll-timeout", "2s",
+		"-url", ts.URL, "-metrics", mts.URL, "-transport", "poll", "-poll-timeout", "2s",
 		"-subs", "30", "-messages", "20", "-posters", "2", "-json", "-timeout", "10s",
 	}, &stdout, &stderr)
 	if err != nil {

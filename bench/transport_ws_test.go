@@ -21,13 +21,15 @@ func TestWSTransportAgainstServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
+	mts := httptest.NewServer(srv.MetricsHandler())
 	t.Cleanup(func() {
 		ts.Close()
+		mts.Close()
 		srv.Close()
 	})
 	var stdout, stderr bytes.Buffer
 	err = bench.Command(context.Background(), []string{
-		"-url", ts.URL, "-transport", "ws",
+		"-url", ts.URL, "-metrics", mts.URL, "-transport", "ws",
 		"-subs", "30", "-messages", "20", "-posters", "2", "-json", "-timeout", "10s",
 	}, &stdout, &stderr)
 	if err != nil {
@@ -41,7 +43,11 @@ func TestWSTransportAgainstServer(t *testing.T) {
 	if rep.Subscribe.Subscribed != 30 || d == nil || d.Delivered != 600 || d.Missing != 0 || d.Duplicates != 0 || d.OutOfOrder != 0 || d.Dropped != 0 {
 		t.Fatalf("subscribe %+v delivery %+v\n%s", rep.Subscribe, d, stderr.String())
 	}
-	if rt := rep.Runtime; rt != nil && !rt.Settled {
+	rt := rep.Runtime
+	if rt == nil || rt.GoroutinesBefore == 0 || rt.HeapBeforeKB == 0 {
+		t.Fatalf("runtime report %+v: the server's metrics were not read", rt)
+	}
+	if !rt.Settled {
 		t.Errorf("server goroutines did not settle: %d before, %d after closing", rt.GoroutinesBefore, rt.GoroutinesClosed)
 	}
 }

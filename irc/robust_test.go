@@ -12,6 +12,7 @@ import (
 	"github.com/parley-chat/parley/irc/ircmsg"
 	"github.com/parley-chat/parley/server"
 
+	"github.com/parley-chat/parley/internal/metricstest"
 	"github.com/parley-chat/parley/internal/servicetest"
 )
 
@@ -69,6 +70,9 @@ func TestSendQOverflowDisconnects(t *testing.T) {
 		t.Fatalf("closed with ERROR %q, want the connection cut", reason)
 	}
 	web.message("the big line on the web", func(m parley.Message) bool { return m.Text == big })
+	if v, _ := metricstest.Scrape(t, g.srv.MetricsHandler()).Value("parley_slow_consumers_total", map[string]string{"transport": "irc"}); v != 1 {
+		t.Errorf("parley_slow_consumers_total{irc} = %v, want 1", v)
+	}
 
 	next := g.dial()
 	next.register("next")

@@ -1,47 +1,135 @@
 // Package metrics exposes a node's figures in the Prometheus text format,
-// with the official client library. Figures are read from the components
-// that already count them, when Prometheus scrapes (collectors and
-// GaugeFuncs), so that hot paths pay nothing for metrics.
+// with the official client library. Most figures are counted by the
+// components themselves with atomic counters and read when Prometheus
+// scrapes (a collector over Source), so that hot paths pay one atomic add
+// at most; the posting path's histograms are the client library's own,
+// fed through the chat service's Observer.
+//
+// Every Node has a registry of its own, never the global default, so that
+// several servers in one process (tests, benchmarks) do not collide.
 package metrics
 
 import (
 	"net/http"
+	"regexp"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parley-chat/parley/audit"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/internal/buildinfo"
+	"github.com/parley-chat/parley/stream"
+	"github.com/parley-chat/parley/webhook"
 )
 
-// Source is what a node reports. Every function is called at scrape time
-// and must be cheap and safe for concurrent use.
+// Source is what a node reports at scrape time. Every function must be
+// cheap and safe for concurrent use; a nil one is left out.
 type Source struct {
-	// Connections returns the open connections of each transport ("sse",
-	// "ws", "poll", "irc").
-	Connections func() map[string]int
+	// Connections returns each transport's connection counts ("sse",
+	// "ws", "poll": polls held, "irc").
+	Connections func() map[string]connlimit.Stats
+	// Delivery returns each transport's delivery counters.
+	Delivery func() map[string]stream.CountersSnapshot
 	// Subscribers returns the live hub subscriptions.
 	Subscribers func() int64
+	// PollSessions returns the long-poll sessions alive (between polls
+	// too, until their lease lapses).
+	PollSessions func() int
 	// Audit returns the audit records made, by action and outcome.
 	Audit func() []audit.Count
+	// Webhooks returns the webhook sender's counters; nil: no webhooks.
+	Webhooks func() webhook.Stats
+	// Cluster returns the cluster link's figures; nil: a single node.
+	Cluster func() Cluster
 }
 
-// Handler returns the metrics endpoint for src, on a registry of its own
-// (never the global default): src's figures, the Go runtime's, the
-// process's and the build's.
-func Handler(src Source) http.Handler {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		collectors.NewGoCollector(),
+// Cluster is what a cluster node reports of its link to the others.
+type Cluster struct {
+	BrokerConnected bool
+	GapFills        uint64 // events read from the store that the broker did not bring in time
+	GapFillErrors   uint64 // failed reads of the store for them
+	SequencerLag    int64  // IDs known but not yet delivered, waiting for a gap to fill
+}
+
+// Node holds a node's registry and the metrics it observes directly.
+type Node struct {
+	reg *prometheus.Registry
+
+	postsAccepted prometheus.Counter
+	postsRefused  *prometheus.CounterVec
+	commitBatch   prometheus.Histogram
+	commitSeconds prometheus.Histogram
+	commitErrors  prometheus.Counter
+}
+
+// New returns a node's metrics: src's figures, the posting path's, the Go
+// runtime's, the process's and the build's.
+func New(src Source) *Node {
+	n := &Node{
+		reg: prometheus.NewRegistry(),
+		postsAccepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_posts_accepted_total",
+			Help: "Messages posted and committed: chat lines, direct messages, published messages and notices.",
+		}),
+		postsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_posts_refused_total",
+			Help: "Posts refused before storage, by reason: validation, filter, rate_limit, access, other.",
+		}, []string{"reason"}),
+		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parley_commit_batch_messages",
+			Help:    "Messages stored by one commit (one transaction); batches grow under load.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10), // 1 to 512
+		}),
+		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "parley_commit_seconds",
+			Help:    "Time one commit (one transaction) took in the store.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12), // 100µs to ~2.4s
+		}),
+		commitErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "parley_commit_errors_total",
+			Help: "Commits the store failed (the posts in them were refused, nothing stored).",
+		}),
+	}
+	for _, reason := range []string{"validation", "filter", "rate_limit", "access", "other"} {
+		n.postsRefused.WithLabelValues(reason) // exported at 0 from the start
+	}
+	n.reg.MustRegister(
+		// The Go collector's defaults, plus the live heap after the last
+		// GC: the figure to watch for memory per connection.
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
+			collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		buildInfo(),
 		&nodeCollector{src: src},
+		n.postsAccepted, n.postsRefused, n.commitBatch, n.commitSeconds, n.commitErrors,
 	)
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	return n
 }
 
-// buildInfo is parley_build_info{version, revision}, always 1.
+// Handler serves the metrics in the Prometheus text format.
+func (n *Node) Handler() http.Handler {
+	return promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg})
+}
+
+// Accepted implements chat.Observer.
+func (n *Node) Accepted(messages int) { n.postsAccepted.Add(float64(messages)) }
+
+// Refused implements chat.Observer.
+func (n *Node) Refused(reason string) { n.postsRefused.WithLabelValues(reason).Inc() }
+
+// Committed implements chat.Observer.
+func (n *Node) Committed(messages int, took time.Duration) {
+	n.commitBatch.Observe(float64(messages))
+	n.commitSeconds.Observe(took.Seconds())
+}
+
+// StoreFailed implements chat.Observer.
+func (n *Node) StoreFailed() { n.commitErrors.Inc() }
+
+// buildInfo is parley_build_info{version, revision, goversion}, always 1.
 func buildInfo() prometheus.Collector {
 	info := buildinfo.Read()
 	revision := info.Revision
@@ -50,43 +138,9 @@ func buildInfo() prometheus.Collector {
 	}
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "parley_build_info",
-		Help:        "The running build: its module version and VCS revision.",
+		Help:        "The running build: its module version, VCS revision and Go version.",
 		ConstLabels: prometheus.Labels{"version": info.Version, "revision": revision, "goversion": info.GoVersion},
 	})
 	g.Set(1)
 	return g
-}
-
-var (
-	connectionsDesc = prometheus.NewDesc("parley_connections_open",
-		"Open client connections, by transport (sse, ws, poll: polls held, irc).", []string{"transport"}, nil)
-	subscribersDesc = prometheus.NewDesc("parley_hub_subscriptions",
-		"Live subscriptions in the node's fan-out hub.", nil, nil)
-	auditDesc = prometheus.NewDesc("parley_audit_events_total",
-		"Audit records made: logins, refusals, revocations, administrative actions; by action and outcome.", []string{"action", "outcome"}, nil)
-)
-
-// nodeCollector reads Source when scraped.
-type nodeCollector struct{ src Source }
-
-func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- connectionsDesc
-	ch <- subscribersDesc
-	ch <- auditDesc
-}
-
-func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
-	if c.src.Connections != nil {
-		for transport, n := range c.src.Connections() {
-			ch <- prometheus.MustNewConstMetric(connectionsDesc, prometheus.GaugeValue, float64(n), transport)
-		}
-	}
-	if c.src.Subscribers != nil {
-		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(c.src.Subscribers()))
-	}
-	if c.src.Audit != nil {
-		for _, a := range c.src.Audit() {
-			ch <- prometheus.MustNewConstMetric(auditDesc, prometheus.CounterValue, float64(a.N), a.Action, a.Outcome)
-		}
-	}
 }

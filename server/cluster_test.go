@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/internal/metricstest"
 	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/server"
@@ -118,6 +119,12 @@ func TestClusterResumeOnAnyNode(t *testing.T) {
 	}
 }
 
+// failing returns what /healthz names as failing.
+func failing(h map[string]any) map[string]any {
+	f, _ := h["failing"].(map[string]any)
+	return f
+}
+
 // health reads /healthz.
 func health(t *testing.T, n *node) (int, map[string]any) {
 	t.Helper()
@@ -138,8 +145,9 @@ func TestClusterSurvivesLosingNATS(t *testing.T) {
 	a, b := nodes[0], nodes[1]
 	sa, sb := a.subscribe("rooms=lobby", ""), b.subscribe("rooms=lobby", "")
 	for _, n := range nodes {
-		if status, h := health(t, n); status != http.StatusOK || h["broker"] != "CONNECTED" || h["store"] != "ok" {
-			t.Fatalf("healthy node: /healthz %d %v", status, h)
+		// Healthy says so and nothing else.
+		if status, h := health(t, n); status != http.StatusOK || len(h) != 1 || h["status"] != "ok" {
+			t.Fatalf("healthy node: /healthz %d %v, want 200 {status: ok}", status, h)
 		}
 	}
 
@@ -149,8 +157,8 @@ func TestClusterSurvivesLosingNATS(t *testing.T) {
 			status, _ := health(t, n)
 			return status == http.StatusServiceUnavailable
 		})
-		if _, h := health(t, n); h["status"] != "unavailable" || h["broker"] == "CONNECTED" {
-			t.Errorf("node cut off from NATS: /healthz %v", h)
+		if _, h := health(t, n); h["status"] != "unavailable" || failing(h)["broker"] == nil || failing(h)["store"] != nil {
+			t.Errorf("node cut off from NATS: /healthz %v, want the broker named as failing, the store not", h)
 		}
 	}
 	during := a.post("lobby", "ada", "while NATS is down")
@@ -160,6 +168,13 @@ func TestClusterSurvivesLosingNATS(t *testing.T) {
 	if ev := sb.next(5 * time.Second); ev.id != during.ID {
 		t.Fatalf("B's subscriber got %d, want %d (read from the store during the outage)", ev.id, during.ID)
 	}
+	fams := metricstest.Scrape(t, b.srv.MetricsHandler())
+	if v, ok := fams.Value("parley_cluster_broker_connected", nil); !ok || v != 0 {
+		t.Errorf("B cut off from NATS: parley_cluster_broker_connected = %v (%v), want 0", v, ok)
+	}
+	if v, _ := fams.Value("parley_cluster_gap_fills_total", nil); v < 1 {
+		t.Errorf("B read A's message from the store: parley_cluster_gap_fills_total = %v, want at least 1", v)
+	}
 
 	nats.Start()
 	for _, n := range nodes {
@@ -167,6 +182,9 @@ func TestClusterSurvivesLosingNATS(t *testing.T) {
 			status, _ := health(t, n)
 			return status == http.StatusOK
 		})
+	}
+	if v, _ := metricstest.Scrape(t, a.srv.MetricsHandler()).Value("parley_cluster_broker_connected", nil); v != 1 {
+		t.Errorf("A back on NATS: parley_cluster_broker_connected = %v, want 1", v)
 	}
 	after := b.post("lobby", "bob", "after NATS returned")
 	for name, s := range map[string]*sseClient{"A": sa, "B": sb} {
@@ -259,7 +277,7 @@ func TestClusterSurvivesLosingPostgres(t *testing.T) {
 	pgProxy.Cut()
 	waitFor(t, "A's /healthz to report the lost store", func() bool {
 		status, h := health(t, a)
-		return status == http.StatusServiceUnavailable && h["store"] == "unavailable"
+		return status == http.StatusServiceUnavailable && failing(h)["store"] != nil
 	})
 	if status, body := a.postRaw("lobby", "application/json", `{"text":"refused","name":"ada"}`); status != http.StatusServiceUnavailable || apiErrorCode(body) != "unavailable" {
 		t.Errorf("post on A without its store: %d %s, want 503 unavailable", status, body)

@@ -71,6 +71,7 @@ func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth
 		FloodBurst:   cfg.FloodBurst,
 		History:      cfg.History,
 		Limit:        limit,
+		Counters:     s.delivery["irc"],
 		Logger:       s.log,
 	})
 	if err != nil {

@@ -11,8 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime"
-	"runtime/metrics"
 	"time"
 
 	"github.com/parley-chat/parley"
@@ -30,6 +28,7 @@ import (
 	"github.com/parley-chat/parley/presence"
 	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/session"
+	"github.com/parley-chat/parley/stream"
 	"github.com/parley-chat/parley/transport/poll"
 	"github.com/parley-chat/parley/transport/sse"
 	"github.com/parley-chat/parley/transport/ws"
@@ -164,9 +163,12 @@ type Server struct {
 	revoker   *revoker       // nil: not started (New failed)
 	audit     *audit.Log
 	// conns count each transport's open connections (and cap them).
-	conns   map[string]*connlimit.Limiter
-	irc     *ircGateway  // nil: no IRC gateway
-	cluster *clusterLink // nil: a single node
+	conns map[string]*connlimit.Limiter
+	// delivery counts each transport's deliveries, for metrics.
+	delivery map[string]*stream.Counters
+	metrics  *nodemetrics.Node
+	irc      *ircGateway  // nil: no IRC gateway
+	cluster  *clusterLink // nil: a single node
 }
 
 // New opens the store (applying migrations) and starts the node.
@@ -220,8 +222,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		go s.hooks.Run(context.WithoutCancel(ctx))
 	}
+	s.delivery = map[string]*stream.Counters{"sse": {}, "poll": {}, "ws": {}, "irc": {}}
+	s.metrics = nodemetrics.New(s.metricsSource())
 	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
 	s.chat = chat.New(store, broker, chat.Config{
+		Observer:           s.metrics,
 		Access:             checker,
 		Users:              store,
 		RoomAccess:         store,
@@ -252,6 +257,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
 		Limit:     s.conns["sse"],
+		Counters:  s.delivery["sse"],
 		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
 		Retry:     cfg.Retry,
@@ -273,6 +279,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}})
 	s.poll, err = poll.New(s.hub, store, s.chat, s.sessions, poll.Config{
 		Limit:      s.conns["poll"],
+		Counters:   s.delivery["poll"],
 		Timeout:    cfg.PollTimeout,
 		MaxTimeout: cfg.PollMaxTimeout,
 		Watermark:  watermark,
@@ -296,6 +303,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.sockets, err = ws.New(s.hub, store, s.chat, ws.Config{
 		Limit:        s.conns["ws"],
+		Counters:     s.delivery["ws"],
 		MaxMessage:   cfg.WSMaxMessage,
 		PingInterval: cfg.WSPingInterval,
 		// Only origins that may post: a WebSocket carries the user's
@@ -353,18 +361,49 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 // MetricsHandler serves the node's metrics in the Prometheus text format
 // (see package metrics). Serve it on a private address (--metrics-addr),
 // not the public one.
-func (s *Server) MetricsHandler() http.Handler {
-	return nodemetrics.Handler(nodemetrics.Source{
-		Connections: func() map[string]int {
-			out := make(map[string]int, len(s.conns))
+func (s *Server) MetricsHandler() http.Handler { return s.metrics.Handler() }
+
+// metricsSource is what the node reports when metrics are scraped.
+func (s *Server) metricsSource() nodemetrics.Source {
+	src := nodemetrics.Source{
+		Connections: func() map[string]connlimit.Stats {
+			out := make(map[string]connlimit.Stats, len(s.conns))
 			for transport, l := range s.conns {
-				out[transport] = l.Open()
+				out[transport] = l.Stats()
+			}
+			return out
+		},
+		Delivery: func() map[string]stream.CountersSnapshot {
+			out := make(map[string]stream.CountersSnapshot, len(s.delivery))
+			for transport, c := range s.delivery {
+				out[transport] = c.Snapshot()
 			}
 			return out
 		},
 		Subscribers: s.hub.Subscribers,
-		Audit:       s.audit.Counts,
-	})
+		PollSessions: func() int {
+			if s.sessions == nil {
+				return 0
+			}
+			return s.sessions.Len()
+		},
+		Audit: s.audit.Counts,
+	}
+	if s.hooks != nil {
+		src.Webhooks = s.hooks.Stats
+	}
+	if c := s.cluster; c != nil {
+		src.Cluster = func() nodemetrics.Cluster {
+			filled, failed := c.seq.Filled()
+			return nodemetrics.Cluster{
+				BrokerConnected: c.broker.Connected(),
+				GapFills:        filled,
+				GapFillErrors:   failed,
+				SequencerLag:    c.seq.Lag(),
+			}
+		}
+	}
+	return src
 }
 
 // AuditCounts returns how many audit records of each action and outcome
@@ -427,42 +466,18 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	healthy := true
-	storeStatus := "ok"
+	failing := map[string]string{}
 	if _, err := s.store.LastID(ctx); err != nil {
 		s.log.Warn("health check: store unavailable", "err", err)
-		storeStatus, healthy = "unavailable", false
+		failing["store"] = "unavailable: the database does not answer"
 	}
-	brokerStatus, brokerOK := s.cluster.brokerHealth()
-	healthy = healthy && brokerOK
-	body := map[string]any{
-		"status":          "ok",
-		"node":            s.node,
-		"store":           storeStatus,
-		"broker":          brokerStatus,
-		"subscribers":     s.hub.Subscribers(),
-		"pollers":         s.poll.Waiting(),
-		"sessions":        s.sessions.Len(),
-		"goroutines":      runtime.NumGoroutine(),
-		"heap_live_bytes": heapLive(),
+	if status, ok := s.cluster.brokerHealth(); !ok {
+		failing["broker"] = "not connected: " + status
 	}
-	if s.cluster != nil {
-		body["delivered_id"] = s.cluster.seq.Delivered()
-	}
-	if !healthy {
-		body["status"] = "unavailable"
+	body := map[string]any{"status": "ok"}
+	if len(failing) > 0 {
+		body = map[string]any{"status": "unavailable", "failing": failing}
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(body)
-}
-
-// heapLive reads the heap in use after the last GC, without stopping the
-// world (runtime.ReadMemStats would).
-func heapLive() uint64 {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(sample)
-	if sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
-	}
-	return sample[0].Value.Uint64()
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/metricstest"
 	"github.com/parley-chat/parley/server"
 )
 
@@ -206,6 +207,13 @@ func TestSlowConsumerStallsNobody(t *testing.T) {
 	}
 	if total >= count*1900 {
 		t.Errorf("slow client received everything (%d bytes): it was never cut off", total)
+	}
+	fams := metricstest.Scrape(t, n.srv.MetricsHandler())
+	if v, _ := fams.Value("parley_slow_consumers_total", map[string]string{"transport": "sse"}); v != 1 {
+		t.Errorf("parley_slow_consumers_total{sse} = %v, want 1", v)
+	}
+	if v, _ := fams.Value("parley_events_delivered_total", map[string]string{"transport": "sse"}); v < count {
+		t.Errorf("parley_events_delivered_total{sse} = %v, want at least the fast client's %d", v, count)
 	}
 }
 

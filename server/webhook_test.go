@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/metricstest"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/webhook"
 )
@@ -50,6 +51,14 @@ func TestWebhooksAreSignedAndSent(t *testing.T) {
 	}
 	if m := got["message"]; m.Message == nil || m.Message.Text != "hello hooks" {
 		t.Errorf("message webhook = %+v", m)
+	}
+	// The sender counts a payload once the receiver's answer is in.
+	waitFor(t, "two webhooks counted as sent", func() bool {
+		v, _ := metricstest.Scrape(t, n.srv.MetricsHandler()).Value("parley_webhooks_sent_total", nil)
+		return v >= 2
+	})
+	if v, ok := metricstest.Scrape(t, n.srv.MetricsHandler()).Value("parley_webhook_failures_total", nil); !ok || v != 0 {
+		t.Errorf("parley_webhook_failures_total = %v (%v), want 0", v, ok)
 	}
 
 	// A deletion (here by an admin) is forwarded too, naming the deleted

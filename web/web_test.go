@@ -2,11 +2,11 @@ package web_test
 
 import (
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"path"
 	"path/filepath"
 	"regexp"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
