@@ -44,6 +44,9 @@ Usage:
   parley export ROOM     export a room's transcript (local database or --url)
   parley user COMMAND    manage accounts: add, passwd, list
   parley apikey create   create an API key for an application
+  parley backup FILE     copy the live SQLite database, consistently, while it runs
+  parley restore FILE    put a backup in place of the database (server stopped)
+  parley migrate         copy a database between SQLite and PostgreSQL
   parley version         print the version and VCS revision of this build
 
 Run "parley COMMAND -h" for a command's flags.
@@ -70,6 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCmd(ctx, rest, os.Stdin, stdout, stderr)
 	case "apikey":
 		return apikeyCmd(ctx, rest, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "parley", buildinfo.Read())
 		return nil
