@@ -180,7 +180,7 @@ func TestRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string][]string{
-		live:                    {"before the backup"},
+		live:                     {"before the backup"},
 		live + ".before-restore": {"before the backup", "after the backup"},
 	} {
 		db, err := sqlite.Open(ctx, path)
