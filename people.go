@@ -110,6 +110,26 @@ type UserStore interface {
 	APIKeyByID(ctx context.Context, id string) (APIKey, error)
 }
 
+// AccountAdmin is what administrators need of the accounts beyond
+// UserStore: listing, granting admin, seeing and ending someone's login
+// sessions, and managing API keys.
+type AccountAdmin interface {
+	UserStore
+	// Users lists every account, ordered by name.
+	Users(ctx context.Context) ([]User, error)
+	// SetAdmin grants or revokes the admin flag. ENotFound if no such user.
+	SetAdmin(ctx context.Context, name string, admin bool) error
+	// LoginSessionsOf lists a user's unexpired sessions, newest first.
+	LoginSessionsOf(ctx context.Context, user string) ([]LoginSession, error)
+	// DeleteUserLoginSessions ends every session of a user and says how
+	// many ended.
+	DeleteUserLoginSessions(ctx context.Context, user string) (int64, error)
+	// APIKeys lists the keys, oldest first, without SecretHash.
+	APIKeys(ctx context.Context) ([]APIKey, error)
+	// DeleteAPIKey revokes a key. ENotFound if no such key.
+	DeleteAPIKey(ctx context.Context, id string) error
+}
+
 // RoomAccessStore holds room settings, memberships and invitations.
 type RoomAccessStore interface {
 	// RoomSettings returns a room's settings, or ENotFound.

@@ -19,11 +19,7 @@ type NodeStore interface {
 	parley.LogReader
 	parley.Searcher
 
-	// Users lists every account, for "parley user list".
-	Users(ctx context.Context) ([]parley.User, error)
-	// DeleteUserLoginSessions logs a user out everywhere, for "parley
-	// user passwd"; it returns how many sessions ended.
-	DeleteUserLoginSessions(ctx context.Context, user string) (int64, error)
+	parley.AccountAdmin
 }
 
 var (

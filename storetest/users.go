@@ -46,6 +46,7 @@ func RunUsers(t *testing.T, newStore func(t *testing.T) parley.UserStore) {
 		{"APIKey", testAPIKey},
 		{"APIKeyConflict", testAPIKeyConflict},
 		{"APIKeyNotFound", testAPIKeyNotFound},
+		{"AccountAdmin", testAccountAdmin},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -466,4 +467,56 @@ func testSetDisabled(t *testing.T, s parley.UserStore) {
 		t.Fatal("ada is still disabled after enabling")
 	}
 	wantCode(t, "SetDisabled(carol)", s.SetDisabled(ctx(t), "carol", true), parley.ENotFound)
+}
+
+// testAccountAdmin checks parley.AccountAdmin, for stores that have it.
+func testAccountAdmin(t *testing.T, us parley.UserStore) {
+	s, ok := us.(parley.AccountAdmin)
+	if !ok {
+		t.Skip("the store does not implement parley.AccountAdmin")
+	}
+	ctx := context.Background()
+	createUser(t, s, "Ada", false)
+	createUser(t, s, "bob", false)
+	if err := s.SetAdmin(ctx, "ada", true); err != nil {
+		t.Fatal(err)
+	}
+	if u, _, _ := s.UserByName(ctx, "ADA"); !u.Admin {
+		t.Error("SetAdmin(true) did not make ada an admin")
+	}
+	if err := s.SetAdmin(ctx, "nobody", true); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("SetAdmin of a missing user = %v, want ENotFound", err)
+	}
+	now := time.Now()
+	for i, exp := range []time.Time{now.Add(time.Hour), now.Add(2 * time.Hour), now.Add(-time.Hour)} {
+		h := sha256.Sum256([]byte(fmt.Sprint("admin-session-", i)))
+		if err := s.CreateLoginSession(ctx, parley.LoginSession{TokenHash: h[:], User: "ada", Created: now.Add(time.Duration(i) * time.Second), Expires: exp}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := s.LoginSessionsOf(ctx, "ADA")
+	if err != nil || len(list) != 2 || !list[0].Created.After(list[1].Created) || list[0].User != "Ada" {
+		t.Fatalf("LoginSessionsOf = %+v, %v; want the 2 live sessions, newest first, under the stored spelling", list, err)
+	}
+	if list, _ := s.LoginSessionsOf(ctx, "bob"); len(list) != 0 {
+		t.Errorf("bob has sessions %+v, want none", list)
+	}
+	for _, id := range []string{"pk_b", "pk_a"} {
+		if err := s.CreateAPIKey(ctx, parley.APIKey{ID: id, SecretHash: []byte("h"), Label: "label " + id, Created: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := s.APIKeys(ctx)
+	if err != nil || len(keys) != 2 || keys[0].ID != "pk_a" || keys[0].SecretHash != nil || keys[0].Label != "label pk_a" {
+		t.Fatalf("APIKeys = %+v, %v; want both, ordered, without secret hashes", keys, err)
+	}
+	if err := s.DeleteAPIKey(ctx, "pk_a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.APIKeyByID(ctx, "pk_a"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("deleted key still found: %v", err)
+	}
+	if err := s.DeleteAPIKey(ctx, "pk_a"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("deleting it again = %v, want ENotFound", err)
+	}
 }
