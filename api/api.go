@@ -30,6 +30,7 @@ type Server struct {
 	root http.Handler // mux behind the CSRF checks
 
 	people *People // nil: no accounts; everyone is a guest
+	admin  *Admin  // nil: no /api/admin/ endpoints
 
 	bodyTimeout time.Duration
 	auditLog    *audit.Log
@@ -56,6 +57,10 @@ type Config struct {
 	// Audit records logins, refusals and administrative actions; nil:
 	// none.
 	Audit *audit.Log
+
+	// Admin adds the administration endpoints under /api/admin/; nil
+	// leaves them out.
+	Admin *Admin
 }
 
 // DefaultBodyTimeout is how long a client may take to send a body.
@@ -98,6 +103,9 @@ func New(cfg Config) (*Server, error) {
 		s.routePeople(cfg.People)
 	}
 	s.routeSearch()
+	if cfg.Admin != nil {
+		s.routeAdmin(cfg.Admin)
+	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.errs.Write(w, r, parley.Errorf(parley.ENotFound, "no API endpoint %s %s: see docs/API.md", r.Method, r.URL.Path))
 	})

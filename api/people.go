@@ -54,6 +54,7 @@ func (s *Server) routePeople(p *People) {
 	s.mux.HandleFunc("GET /api/rooms/{room}/members", s.members)
 	s.mux.HandleFunc("PUT /api/rooms/{room}/topic", s.audited("room.topic", s.setTopic))
 	s.mux.HandleFunc("PUT /api/rooms/{room}/notices", s.audited("room.notices", s.setNotices))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/visibility", s.audited("room.visibility", s.setVisibility))
 	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.audited("room.invite", s.invite))
 	s.mux.HandleFunc("POST /api/rooms/{room}/join", s.join)
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.audited("room.kick", s.kick))

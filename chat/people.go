@@ -490,3 +490,35 @@ func (s *Service) SetNotices(ctx context.Context, id parley.Identity, room strin
 func errScoped(what string) error {
 	return parley.Errorf(parley.EForbidden, "your token is limited to its rooms: it may not %s", what)
 }
+
+// SetVisibility makes a room private (members and server admins only) or
+// public. Only its owner, its room admins and server admins may. The lobby
+// stays public and conversations stay direct. A room made private with no
+// owner gets the one who made it private as its owner, so that someone can
+// invite.
+func (s *Service) SetVisibility(ctx context.Context, id parley.Identity, room, visibility string) error {
+	if visibility != parley.RoomPublic && visibility != parley.RoomPrivate {
+		return parley.Errorf(parley.EInvalid, "visibility %.20q is not allowed: use %q or %q", visibility, parley.RoomPublic, parley.RoomPrivate)
+	}
+	if err := s.manage(ctx, id, room); err != nil {
+		return err
+	}
+	if room == parley.DefaultRoom && visibility != parley.RoomPublic {
+		return parley.Errorf(parley.EForbidden, "the %s stays public: create another room for private talk", parley.DefaultRoom)
+	}
+	rs, err := s.cfg.RoomAccess.RoomSettings(ctx, room)
+	if err != nil {
+		return err
+	}
+	if rs.Visibility == parley.RoomDirect {
+		return parley.Errorf(parley.EForbidden, "a direct conversation cannot be made %s", visibility)
+	}
+	if visibility == parley.RoomPrivate && rs.Owner == "" && id.Kind == parley.Registered {
+		rs.Owner = id.Name
+		if err := s.cfg.RoomAccess.SetMember(ctx, parley.Member{Room: room, User: id.Name, Role: "owner"}); err != nil {
+			return err
+		}
+	}
+	rs.Visibility = visibility
+	return s.cfg.RoomAccess.UpdateRoom(ctx, room, rs)
+}

@@ -12,6 +12,7 @@ package metrics
 import (
 	"net/http"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -56,7 +57,8 @@ type Cluster struct {
 
 // Node holds a node's registry and the metrics it observes directly.
 type Node struct {
-	reg *prometheus.Registry
+	reg      *prometheus.Registry
+	accepted atomic.Uint64
 
 	postsAccepted prometheus.Counter
 	postsRefused  *prometheus.CounterVec
@@ -115,7 +117,13 @@ func (n *Node) Handler() http.Handler {
 }
 
 // Accepted implements chat.Observer.
-func (n *Node) Accepted(messages int) { n.postsAccepted.Add(float64(messages)) }
+func (n *Node) Accepted(messages int) {
+	n.postsAccepted.Add(float64(messages))
+	n.accepted.Add(uint64(messages))
+}
+
+// AcceptedTotal returns the messages accepted so far.
+func (n *Node) AcceptedTotal() uint64 { return n.accepted.Load() }
 
 // Refused implements chat.Observer.
 func (n *Node) Refused(reason string) { n.postsRefused.WithLabelValues(reason).Inc() }

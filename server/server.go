@@ -167,6 +167,7 @@ type Server struct {
 	// delivery counts each transport's deliveries, for metrics.
 	delivery map[string]*stream.Counters
 	metrics  *nodemetrics.Node
+	rate     *postRate    // messages per second, for the admin console
 	irc      *ircGateway  // nil: no IRC gateway
 	cluster  *clusterLink // nil: a single node
 }
@@ -224,6 +225,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.delivery = map[string]*stream.Counters{"sse": {}, "poll": {}, "ws": {}, "irc": {}}
 	s.metrics = nodemetrics.New(s.metricsSource())
+	s.rate = newPostRate(s.metrics.AcceptedTotal, time.Now())
 	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
 	s.chat = chat.New(store, broker, chat.Config{
 		Observer:           s.metrics,
@@ -339,6 +341,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			Disconnect:   s.hub.Disconnect,
 			SecureCookie: cfg.SecureCookies,
 		},
+		Admin: &api.Admin{Accounts: store, Figures: s.figures},
 	})
 	if err != nil {
 		s.Close()

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/api"
 	"github.com/parley-chat/parley/auth"
 )
 
@@ -20,9 +19,6 @@ The new key (pk_<id>_<secret>) is printed once, on standard output; only a
 hash of its secret is stored, so it cannot be shown again. The database is
 --db, else PARLEY_DB, else ./parley.db.
 `
-
-// maxLabel is the longest API key label, in characters.
-const maxLabel = 100
 
 // apikeyCmd runs "parley apikey ...".
 func apikeyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,7 +51,7 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := wantArgs(fs, pos); err != nil {
 		return err
 	}
-	if err := validateLabel(*label); err != nil {
+	if err := api.ValidateLabel(*label); err != nil {
 		return fmt.Errorf("apikey create: %w", err)
 	}
 
@@ -79,21 +75,5 @@ func apikeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// the explanation goes to stderr.
 	fmt.Fprintln(stdout, full)
 	fmt.Fprintf(stderr, "Created API key %s in %s. It is shown only this once: store it now.\n", id, *db)
-	return nil
-}
-
-// validateLabel allows printable text up to maxLabel characters.
-func validateLabel(l string) error {
-	if !utf8.ValidString(l) {
-		return errors.New("label is not valid UTF-8")
-	}
-	if utf8.RuneCountInString(l) > maxLabel {
-		return fmt.Errorf("label is too long: at most %d characters", maxLabel)
-	}
-	for _, r := range l {
-		if !unicode.IsPrint(r) {
-			return fmt.Errorf("label %q has a control or invisible character: use printable text", l)
-		}
-	}
 	return nil
 }
