@@ -67,7 +67,9 @@ func TestAdminEndpointsRefuseNonAdmins(t *testing.T) {
 	if len(keys.Keys) != 1 {
 		t.Errorf("API keys after the refused calls: %+v, want only the test's", keys.Keys)
 	}
-	var rooms struct{ Rooms []struct{ Name, Visibility string } }
+	var rooms struct {
+		Rooms []struct{ Name, Visibility string }
+	}
 	getJSON(t, n, "/api/rooms", root, &rooms)
 	for _, r := range rooms.Rooms {
 		if r.Name == "design" && r.Visibility != "public" {
