@@ -44,6 +44,7 @@ Usage:
   parley export ROOM     export a room's transcript (local database or --url)
   parley user COMMAND    manage accounts: add, passwd, list
   parley apikey create   create an API key for an application
+  parley admin COMMAND   administer a running server through its API (as /admin)
   parley backup FILE     copy the live SQLite database, consistently, while it runs
   parley restore FILE    put a backup in place of the database (server stopped)
   parley migrate         copy a database between SQLite and PostgreSQL
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return userCmd(ctx, rest, os.Stdin, stdout, stderr)
 	case "apikey":
 		return apikeyCmd(ctx, rest, stdout, stderr)
+	case "admin":
+		return adminCmd(ctx, rest, os.Stdin, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, rest, stdout, stderr)
 	case "restore":
