@@ -44,6 +44,8 @@ var routes = map[string]struct{ file, ctype string }{
 	"/":          {"static/index.html", "text/html; charset=utf-8"},
 	"/parley.js": {"static/parley.js", javascript},
 	"/style.css": {"static/style.css", "text/css; charset=utf-8"},
+	"/admin":     {"static/admin.html", "text/html; charset=utf-8"},
+	"/admin.css": {"static/admin.css", "text/css; charset=utf-8"},
 }
 
 // modules lists the page's ES modules: request path to embedded file.
@@ -60,7 +62,8 @@ func modules() map[string]string {
 }
 
 // Handler returns the handler of the chat page and its assets. It answers
-// GET and HEAD on "/", "/parley.js", "/style.css" and the page's modules
+// GET and HEAD on "/", "/admin" (the admin console), "/parley.js",
+// "/style.css", "/admin.css" and the pages' modules
 // "/js/NAME.js", 405 for other methods on those paths, and 404 for every
 // other path.
 func Handler() http.Handler {

@@ -78,6 +78,12 @@ func adminCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
+	if len(pos) > 0 && (pos[0] == "help" || pos[0] == "-h") {
+		fs.SetOutput(stdout)
+		fmt.Fprint(stdout, adminUsage)
+		fs.PrintDefaults()
+		return nil
+	}
 	if err := r.check(fs, stderr); err != nil {
 		return err
 	}
