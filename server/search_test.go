@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/auth"
+	"github.com/parley-chat/parley/internal/servicetest"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/store/sqlite"
 )
@@ -584,5 +585,20 @@ func TestDirectConversationAfterRestart(t *testing.T) {
 		if resp, _ := n.do("GET", "/api/rooms/"+url.PathEscape(bad)+"/messages", "", ada...); resp.StatusCode != 400 && resp.StatusCode != 404 {
 			t.Errorf("GET history of %q: %d, want 400 or 404", bad, resp.StatusCode)
 		}
+	}
+}
+
+// A notice an application publishes is found by search, like a chat line
+// (issue 15: it was not).
+func TestPublishedNoticesAreSearchable(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "ada")
+	key := servicetest.CreateAPIKey(t, n.db, "the shop")
+	app := []string{"Authorization", "Bearer " + key}
+	if resp, body := n.do("POST", "/api/publish", `{"messages":[{"room":"lobby","text":"maintenance window tonight","kind":"notice"}]}`, with(app, asJSON...)...); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("publish: %d %s", resp.StatusCode, body)
+	}
+	status, body := n.get("/api/search?q=maintenance")
+	if status != http.StatusOK || !strings.Contains(string(body), "maintenance window tonight") || !strings.Contains(string(body), `"kind":"notice"`) {
+		t.Fatalf("search for the notice: %d %s", status, body)
 	}
 }

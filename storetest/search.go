@@ -77,7 +77,7 @@ var searchCorpus = []struct {
 	{"q13", "a", parley.KindMessage, "gus", "ÜBER Ünïcödé"},
 	{"q14", "a", parley.KindMessage, "hal", "deploy v2 at 10:30 (UTC+2)"},
 	{"j1", "a", parley.KindJoin, "ada", "ada has entered with a budget"},
-	{"n1", "a", parley.KindNotice, "system", "budget notice"},
+	{"n1", "a", parley.KindNotice, "system", "maintenance window tonight"},
 }
 
 func testSearchQueries(t *testing.T, s SearchStore) {
@@ -88,7 +88,8 @@ func testSearchQueries(t *testing.T, s SearchStore) {
 		want  []string // keys, any order
 	}{
 		// Words, case, kinds.
-		{"budget", []string{"q1", "q2", "q3"}}, // not the join or notice, not "budgetary"
+		{"budget", []string{"q1", "q2", "q3"}}, // not the join, not "budgetary"
+		{"maintenance", []string{"n1"}},         // notices are found too
 		{"BUDGET", []string{"q1", "q2", "q3"}},
 		{"budget review", []string{"q1", "q3"}},
 		{"review budget", []string{"q1", "q3"}},
