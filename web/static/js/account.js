@@ -77,6 +77,20 @@ export function initName() {
   });
 }
 
+// postingAsGuest follows a visitor who sends a line without having chosen
+// a name or logged in: posting is choosing to be a guest, under the name
+// in the header, so they are listed among the people online, as anyone
+// who can post must be.
+export function postingAsGuest() {
+  if (loggedIn() || state.guestChosen) return;
+  state.guestChosen = true;
+  storageSet(GUEST_KEY, '1');
+  state.authOpen = false;
+  renderAccount();
+  state.client.setName(streamName());
+  renderMembers();
+}
+
 // checkGuestName asks the server whether a guest may go by name (not a
 // registered user's): a stream with a name it refuses is refused whole.
 // Resolves with the server's error, or null.

@@ -8,12 +8,14 @@ import {
   directRooms,
   isDirect,
   loggedIn,
+  markSeen,
   peerOf,
   roomLabel,
   roomState,
   rooms,
   state,
   ui,
+  unseen,
 } from './state.js';
 import { pad2, parseTime, span } from './dom.js';
 import { myName } from './account.js';
@@ -96,7 +98,7 @@ export function addMessage(m, live) {
     if (live && kindOf(m) === 'message') {
       r.missed++;
       if (m.room === state.current) renderOlderBar();
-      else if (m.from !== myName()) {
+      else if (m.from !== myName() && unseen(m)) {
         r.unread++;
         renderRooms();
       }
@@ -117,12 +119,13 @@ export function addMessage(m, live) {
   }
 
   if (m.room !== state.current) {
-    if (live && kindOf(m) === 'message' && m.from !== myName()) {
+    if (live && kindOf(m) === 'message' && m.from !== myName() && unseen(m)) {
       r.unread++;
       renderRooms();
     }
     return;
   }
+  markSeen(m.room, m.id);
   const stick = atBottom();
   if (trimmed && ui.messages.firstElementChild) ui.messages.firstElementChild.remove();
   const isNewest = i === r.msgs.length - 1;
@@ -158,6 +161,7 @@ export function renderCurrentRoom() {
   ui.messages.replaceChildren(...r.msgs.map(messageElement));
   ui.messages.removeAttribute('aria-busy');
   ui.outbox.replaceChildren(...r.outgoing);
+  if (r.msgs.length && !r.detached) markSeen(r.name, r.msgs[r.msgs.length - 1].id);
   showHistoryStatus(r);
   renderOlderBar();
   renderMembers();

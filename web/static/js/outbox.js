@@ -3,7 +3,7 @@
 
 import { isDirect, loggedIn, peerOf, roomState, state, ui } from './state.js';
 import { span } from './dom.js';
-import { currentName, myName } from './account.js';
+import { currentName, myName, postingAsGuest } from './account.js';
 import { addMessage, jumpToLatest, scrollToBottom } from './messages.js';
 
 // ---- outgoing queue ---------------------------------------------------
@@ -34,6 +34,7 @@ function removeOutgoing(item) {
 function enqueue(text) {
   // The writer wants to see their line among the newest ones.
   if (roomState(state.current).detached) jumpToLatest();
+  postingAsGuest();
   const item = {
     room: state.current,
     to: isDirect(state.current) ? peerOf(state.current) : null, // a direct message's recipient

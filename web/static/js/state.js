@@ -127,6 +127,49 @@ export function roomState(name) {
   return r;
 }
 
+// Read positions: the ID of the last line shown in each room, kept in
+// this browser, so that unread counts start from where the person stopped
+// reading, never from history. Rooms with no position yet count only what
+// arrives after the page opened.
+const SEEN_KEY = 'parley.seen';
+const MAX_SEEN_ROOMS = 200;
+const pageOpened = Date.now();
+let seen = null; // room -> id, loaded on first use
+
+function seenPositions() {
+  if (seen === null) {
+    seen = new Map();
+    try {
+      const saved = JSON.parse(storageGet(SEEN_KEY) || '{}');
+      for (const [room, id] of Object.entries(saved)) {
+        if (Number.isInteger(id)) seen.set(room, id);
+      }
+    } catch (err) {
+      /* a damaged entry: start afresh */
+    }
+  }
+  return seen;
+}
+
+// markSeen records that the person has seen room up to id.
+export function markSeen(room, id) {
+  const s = seenPositions();
+  if (!Number.isInteger(id) || (s.get(room) || 0) >= id) return;
+  s.delete(room); // most recent last, so the oldest are dropped first
+  s.set(room, id);
+  while (s.size > MAX_SEEN_ROOMS) s.delete(s.keys().next().value);
+  storageSet(SEEN_KEY, JSON.stringify(Object.fromEntries(s)));
+}
+
+// unseen reports whether message m is past the person's read position in
+// its room.
+export function unseen(m) {
+  const at = seenPositions().get(m.room);
+  if (at !== undefined) return m.id > at;
+  const t = Date.parse(String(m.time || '').replace(/(\.\d{3})\d+/, '$1'));
+  return !isNaN(t) && t > pageOpened;
+}
+
 export function storageGet(key) {
   try {
     return localStorage.getItem(key);
