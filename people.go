@@ -159,4 +159,14 @@ type RoomAccessStore interface {
 	Invite(ctx context.Context, room, user, by string) error
 	// Invited reports whether the user has a pending invitation.
 	Invited(ctx context.Context, room, user string) (bool, error)
+	// InvitesOf lists the invitations the user has not accepted yet,
+	// oldest first.
+	InvitesOf(ctx context.Context, user string) ([]Invitation, error)
+}
+
+// Invitation is a pending invitation to a private room.
+type Invitation struct {
+	Room    string    `json:"room"`
+	By      string    `json:"invited_by"`
+	Created time.Time `json:"created"`
 }

@@ -57,6 +57,7 @@ func (s *Server) routePeople(p *People) {
 	s.mux.HandleFunc("PUT /api/rooms/{room}/visibility", s.audited("room.visibility", s.setVisibility))
 	s.mux.HandleFunc("POST /api/rooms/{room}/invites", s.audited("room.invite", s.invite))
 	s.mux.HandleFunc("POST /api/rooms/{room}/join", s.join)
+	s.mux.HandleFunc("GET /api/invitations", s.invitations)
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/members/{user}", s.audited("room.kick", s.kick))
 	s.mux.HandleFunc("DELETE /api/rooms/{room}", s.audited("room.delete", s.deleteRoom))
 	s.mux.HandleFunc("POST /api/publish", s.audited("publish", s.publish))
@@ -307,8 +308,26 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	s.answer(w, r, s.chat.Join(r.Context(), authn.From(r.Context()), r.PathValue("room")))
 }
 
+// kick removes a member from a private room; removing yourself is leaving
+// it.
 func (s *Server) kick(w http.ResponseWriter, r *http.Request) {
-	s.answer(w, r, s.chat.Kick(r.Context(), authn.From(r.Context()), r.PathValue("room"), r.PathValue("user")))
+	id := authn.From(r.Context())
+	if id.Kind == parley.Registered && strings.EqualFold(r.PathValue("user"), id.Name) {
+		s.answer(w, r, s.chat.Leave(r.Context(), id, r.PathValue("room")))
+		return
+	}
+	s.answer(w, r, s.chat.Kick(r.Context(), id, r.PathValue("room"), r.PathValue("user")))
+}
+
+// invitations serves GET /api/invitations: the private rooms you are
+// invited to and have not joined (join with POST /api/rooms/{room}/join).
+func (s *Server) invitations(w http.ResponseWriter, r *http.Request) {
+	inv, err := s.chat.Invitations(r.Context(), authn.From(r.Context()))
+	if err != nil {
+		s.errs.Write(w, r, err)
+		return
+	}
+	writeJSONStatus(w, http.StatusOK, map[string]any{"invitations": inv})
 }
 
 func (s *Server) deleteRoom(w http.ResponseWriter, r *http.Request) {

@@ -522,3 +522,43 @@ func (s *Service) SetVisibility(ctx context.Context, id parley.Identity, room, v
 	rs.Visibility = visibility
 	return s.cfg.RoomAccess.UpdateRoom(ctx, room, rs)
 }
+
+// Invitations lists the private rooms id is invited to and has not joined
+// yet; accept one with Join.
+func (s *Service) Invitations(ctx context.Context, id parley.Identity) ([]parley.Invitation, error) {
+	if id.Kind != parley.Registered || id.Scoped() || s.cfg.RoomAccess == nil {
+		return nil, parley.Errorf(parley.EUnauthorized, "log in to see your invitations")
+	}
+	return s.cfg.RoomAccess.InvitesOf(ctx, id.Name)
+}
+
+// Leave takes id out of a private room it is a member of. Its owner
+// cannot leave it (delete it instead). The other members see a notice,
+// and id's streams lose the room.
+func (s *Service) Leave(ctx context.Context, id parley.Identity, room string) error {
+	if err := s.CheckRoom(ctx, room); err != nil {
+		return err
+	}
+	if id.Kind != parley.Registered || s.cfg.RoomAccess == nil {
+		return parley.Errorf(parley.EUnauthorized, "log in to leave rooms")
+	}
+	role, err := s.cfg.RoomAccess.Membership(ctx, room, id.Name)
+	if err != nil {
+		return err
+	}
+	switch role {
+	case "":
+		return parley.Errorf(parley.ENotFound, "you are not a member of %q", room)
+	case parley.RoleOwner:
+		return parley.Errorf(parley.EForbidden, "you own %q: delete the room instead of leaving it", room)
+	}
+	if err := s.cfg.RoomAccess.RemoveMember(ctx, room, id.Name); err != nil {
+		return err
+	}
+	_, err = s.commitPost(ctx, &post{
+		msg:    parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: id.Name + " left the room"},
+		also:   []string{parley.UserTopic(id.Name)},
+		revoke: id.Name,
+	})
+	return err
+}

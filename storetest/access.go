@@ -321,10 +321,16 @@ func testInvite(t *testing.T, s AccessStore) {
 		t.Fatalf("second Invite: %v, want nil", err)
 	}
 	wantInvited(t, s, "r", "bob", true)
+	if inv, err := s.InvitesOf(ctx(t), "BOB"); err != nil || len(inv) != 1 || inv[0].Room != "r" || inv[0].By == "" || inv[0].Created.IsZero() {
+		t.Errorf("InvitesOf(BOB) = %+v, %v; want the one to r", inv, err)
+	}
 
 	// Accepting: the invitation is no longer pending.
 	setMember(t, s, "r", "bob", parley.RoleMember)
 	wantInvited(t, s, "r", "bob", false)
+	if inv, err := s.InvitesOf(ctx(t), "bob"); err != nil || len(inv) != 0 {
+		t.Errorf("InvitesOf(bob) after accepting = %+v, %v; want none", inv, err)
+	}
 	wantRole(t, s, "r", "bob", parley.RoleMember)
 
 	// Removing a member withdraws a pending invitation too, so an old

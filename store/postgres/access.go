@@ -250,3 +250,28 @@ func (s *Store) mustAffect(tag pgconn.CommandTag, err error, op string, notFound
 func errNoRoom(room string) error {
 	return parley.Errorf(parley.ENotFound, "room %q does not exist", room)
 }
+
+// InvitesOf lists the rooms a user is invited to and has not joined,
+// oldest invitation first.
+func (s *Store) InvitesOf(ctx context.Context, user string) ([]parley.Invitation, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT i.room, i.invited_by, i.created FROM room_invites i
+		WHERE i.user_key = lower($1::text COLLATE "C") AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room = i.room AND m.user_key = i.user_key)
+		ORDER BY i.created, i.room`, user)
+	if err != nil {
+		return nil, s.wrap("invitations", err)
+	}
+	defer rows.Close()
+	out := []parley.Invitation{}
+	for rows.Next() {
+		var inv parley.Invitation
+		if err := rows.Scan(&inv.Room, &inv.By, &inv.Created); err != nil {
+			return nil, s.wrap("invitations", err)
+		}
+		inv.Created = inv.Created.UTC()
+		out = append(out, inv)
+	}
+	return out, s.wrap("invitations", rows.Err())
+}

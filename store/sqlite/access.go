@@ -260,3 +260,29 @@ func roomExistsTx(ctx context.Context, tx *sql.Tx, room string) error {
 func errNoRoom(room string) error {
 	return parley.Errorf(parley.ENotFound, "room %q does not exist", room)
 }
+
+// InvitesOf lists the rooms a user is invited to and has not joined,
+// oldest invitation first.
+func (s *Store) InvitesOf(ctx context.Context, user string) ([]parley.Invitation, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT i.room, i.invited_by, i.created FROM room_invites i
+		WHERE i.user = ? AND NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room = i.room AND m.user = i.user)
+		ORDER BY i.created, i.room`, user)
+	if err != nil {
+		return nil, wrap("invitations", err)
+	}
+	defer rows.Close()
+	out := []parley.Invitation{}
+	for rows.Next() {
+		var inv parley.Invitation
+		var ns int64
+		if err := rows.Scan(&inv.Room, &inv.By, &ns); err != nil {
+			return nil, wrap("invitations", err)
+		}
+		inv.Created = fromNanos(ns)
+		out = append(out, inv)
+	}
+	return out, wrap("invitations", rows.Err())
+}
