@@ -437,6 +437,8 @@ func (s *Service) remember(room string) {
 type RoomInfo struct {
 	parley.Room
 	Visibility string `json:"visibility"`
+	Owner      string `json:"owner,omitempty"` // the account that owns it, if any
+	Notices    bool   `json:"notices"`         // join/leave notices are recorded
 }
 
 // ReadableRooms lists the rooms id may read: public rooms, and the
@@ -451,7 +453,7 @@ func (s *Service) ReadableRooms(ctx context.Context, id parley.Identity) ([]Room
 		if id.Scoped() && !slices.Contains(id.Rooms, r.Name) {
 			continue
 		}
-		info := RoomInfo{Room: r, Visibility: parley.RoomPublic}
+		info := RoomInfo{Room: r, Visibility: parley.RoomPublic, Notices: true}
 		if s.cfg.RoomAccess != nil {
 			rs, err := s.cfg.RoomAccess.RoomSettings(ctx, r.Name)
 			if parley.ErrorCode(err) == parley.ENotFound {
@@ -460,7 +462,7 @@ func (s *Service) ReadableRooms(ctx context.Context, id parley.Identity) ([]Room
 			if err != nil {
 				return nil, err
 			}
-			info.Visibility = rs.Visibility
+			info.Visibility, info.Owner, info.Notices = rs.Visibility, rs.Owner, rs.Notices
 			if rs.Visibility != parley.RoomPublic {
 				if err := s.cfg.Access.Read(ctx, id, r.Name); err != nil {
 					continue

@@ -50,7 +50,7 @@ func TestBrowserUnreadStartsWhereYouStopped(t *testing.T) {
 	apiDo(t, "POST", base+"/api/users/bob/messages", token, `{"text":"hi bob"}`, http.StatusCreated)
 
 	dm := "#@ada,bob"
-	p.do(chromedp.Navigate(base + "/" + dm))
+	p.do(chromedp.Navigate(base+"/"+dm), chromedp.Reload()) // a reload, not a same-page hash change
 	p.waitJS(`document.getElementById('status').textContent === 'live' && document.getElementById('room-title').textContent === '@bob'`)
 	p.waitMessage("ada", "hi bob")
 	// A new lobby line after the reload: the badge counts it alone, not
@@ -64,7 +64,7 @@ func TestBrowserUnreadStartsWhereYouStopped(t *testing.T) {
 	p.waitJS(`(document.querySelector('#rooms button.room[data-room="lobby"] .unread') || {}).textContent === '2'`)
 
 	// Closed and opened again: the two are still unread, nothing more.
-	p.do(chromedp.Navigate(base + "/" + dm))
+	p.do(chromedp.Navigate(base+"/"+dm), chromedp.Reload()) // a reload, not a same-page hash change
 	p.waitJS(`document.getElementById('status').textContent === 'live' && document.getElementById('room-title').textContent === '@bob'`)
 	p.waitJS(`(document.querySelector('#rooms button.room[data-room="lobby"] .unread') || {}).textContent === '2'`)
 

@@ -7,6 +7,14 @@ export function span(cls, text) {
   return s;
 }
 
+// el makes an element with properties and children (nodes or text).
+export function el(tag, props, ...children) {
+  const e = document.createElement(tag);
+  Object.assign(e, props || {});
+  e.append(...children);
+  return e;
+}
+
 export function pad2(n) {
   return (n < 10 ? '0' : '') + n;
 }

@@ -55,6 +55,7 @@ import { onMembers, presenceFrom, showMembersPanel } from './people.js';
 import { autosize, onInputKey, submitLine, updateCounter, wakeSender } from './outbox.js';
 import { closeSearch, moreResults, onResultClick, submitSearch } from './search.js';
 import { onStreamError, showState } from './connection.js';
+import { initRoomTools } from './roomtools.js';
 
 // ---- start ------------------------------------------------------------
 
@@ -68,6 +69,7 @@ function transportFromQuery() {
 async function start() {
   state.client = new Parley.Client({ rooms: ['lobby'], last: HISTORY_LIMIT, transport: transportFromQuery() });
   initName();
+  initRoomTools();
 
   ui.composer.addEventListener('submit', submitLine);
   ui.input.addEventListener('keydown', onInputKey);

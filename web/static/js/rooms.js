@@ -18,6 +18,7 @@ import {
   ui,
 } from './state.js';
 import { keyed, span } from './dom.js';
+import { loadInvitations, renderRoomTools } from './roomtools.js';
 import { currentName } from './account.js';
 import { loadHistory, renderCurrentRoom, resetWindow } from './messages.js';
 import { loadMembers, membersFresh, showMembersPanel } from './people.js';
@@ -97,11 +98,12 @@ export function refreshRooms() {
       roomInfo.clear();
       named.forEach((r) => {
         const visibility = r.visibility || (isDirect(r.name) ? 'direct' : 'public');
-        roomInfo.set(r.name, { visibility, topic: r.topic || '' });
+        roomInfo.set(r.name, { visibility, topic: r.topic || '', owner: r.owner || '', notices: r.notices !== false });
         if (visibility === 'direct' || isDirect(r.name)) directRooms.add(r.name);
       });
       renderRooms();
       renderRoomBadge();
+      loadInvitations();
       return state.knownRooms;
     },
     () => state.knownRooms, // keep the last list; the status shows the outage
@@ -116,6 +118,7 @@ export function renderRoomBadge() {
   else if (info && info.visibility === 'private') text = 'private';
   ui.roomBadge.textContent = text;
   ui.roomBadge.hidden = !text;
+  renderRoomTools();
 }
 
 // subscribe adds room to the stream. The server takes at most 32 rooms,
@@ -193,7 +196,7 @@ export function createRoom(ev) {
   if (priv) opts.visibility = 'private';
   state.client.createRoom(name, opts).then(
     (room) => {
-      roomInfo.set(name, { visibility: (room && room.visibility) || (priv ? 'private' : 'public'), topic: '' });
+      roomInfo.set(name, { visibility: (room && room.visibility) || (priv ? 'private' : 'public'), topic: '', owner: loggedIn() ? state.me.name : '', notices: true });
       return true;
     },
     (err) => {

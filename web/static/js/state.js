@@ -48,6 +48,7 @@ export const ui = {
   roomError: $('room-error'),
   roomTitle: $('room-title'),
   roomBadge: $('room-badge'),
+  roomTopic: $('room-topic'),
   membersToggle: $('members-toggle'),
   membersToggleCount: $('members-toggle-count'),
   membersPanel: $('members-panel'),
