@@ -37,6 +37,9 @@ type presenceHub struct {
 	grace   time.Duration
 	mu      sync.Mutex
 	pending map[presenceKey]*pendingLeave
+	// restored are the people the log shows present when the server
+	// last stopped: back within the restart window, they never left.
+	restored map[presenceKey]presence.Person
 	closed  bool           // by close: nothing more is recorded
 	running sync.WaitGroup // goNotify's goroutines
 }
@@ -123,15 +126,90 @@ func (p *presenceHub) goNotify(changes []presence.Change) {
 	}()
 }
 
-// close records the leaves waiting out the grace, waits for notices in
+// close drops the leaves waiting out the grace, waits for notices in
 // flight, and records no more. The server calls it before closing the
-// chat service and the store.
+// chat service and the store. A shutdown records no leaves: the log keeps
+// the people present at the stop as present, and the next start gives
+// them the restart window to come back (see restore) before it records
+// their leave.
 func (p *presenceHub) close() {
 	p.mu.Lock()
 	p.closed = true
+	for key, pl := range p.pending {
+		pl.timer.Stop()
+		delete(p.pending, key)
+	}
 	p.mu.Unlock()
-	p.flush()
 	p.running.Wait()
+}
+
+// restoreScan is how far back restore reads the log for join and leave
+// notices.
+const restoreScan = 5000
+
+// restore reads the end of the log for the people present when the
+// server last stopped (their last notice in a room is a join) and gives
+// them window to come back: one who reconnects by then never left (no
+// join is recorded), one who does not gets a leave at its end.
+func (p *presenceHub) restore(ctx context.Context, log parley.LogReader, last int64, window time.Duration) error {
+	if window <= 0 {
+		return nil
+	}
+	msgs, err := log.Since(ctx, max(0, last-restoreScan), restoreScan)
+	if err != nil {
+		return err
+	}
+	present := map[presenceKey]presence.Person{}
+	for _, m := range msgs {
+		key := presenceKey{m.Room, m.From}
+		switch m.Kind {
+		case parley.KindJoin:
+			present[key] = presence.Person{Name: m.From, Guest: m.Guest}
+		case parley.KindLeave:
+			delete(present, key)
+		}
+	}
+	if len(present) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	p.restored = present
+	p.mu.Unlock()
+	time.AfterFunc(window, p.endRestore)
+	return nil
+}
+
+// endRestore records the leave of everyone restored who did not come back.
+func (p *presenceHub) endRestore() {
+	p.mu.Lock()
+	gone := p.restored
+	p.restored = nil
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.running.Add(1)
+	p.mu.Unlock()
+	defer p.running.Done()
+	for key, person := range gone {
+		c := presence.Change{Room: key.room, Person: person, Joined: false}
+		if !p.present(c) {
+			p.record(c)
+		}
+	}
+}
+
+// returned reports whether c is the return of someone restored, who
+// never left.
+func (p *presenceHub) returned(c presence.Change) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	key := presenceKey{c.Room, c.Person.Name}
+	if _, ok := p.restored[key]; !ok || !c.Joined {
+		return false
+	}
+	delete(p.restored, key)
+	return true
 }
 
 // notify records each change as a notice (see record), a leave after the
@@ -147,6 +225,9 @@ func (p *presenceHub) notify(changes []presence.Change) {
 	for _, c := range changes {
 		if p.remote != nil && p.remote.Present(c.Room, c.Person.Name) {
 			continue
+		}
+		if p.returned(c) {
+			continue // present when the server stopped: back in time
 		}
 		if p.grace > 0 {
 			key := presenceKey{c.Room, c.Person.Name}
@@ -204,24 +285,6 @@ func (p *presenceHub) cancelLeave(key presenceKey) bool {
 	pl.timer.Stop()
 	delete(p.pending, key)
 	return true
-}
-
-// flush records the pending leaves at once (shutdown).
-func (p *presenceHub) flush() {
-	p.mu.Lock()
-	var due []presence.Change
-	for key, pl := range p.pending {
-		if pl.timer.Stop() {
-			due = append(due, pl.change)
-		}
-		delete(p.pending, key)
-	}
-	p.mu.Unlock()
-	for _, c := range due {
-		if !p.present(c) {
-			p.record(c)
-		}
-	}
 }
 
 // present reports whether c's person is in c's room on any node.

@@ -53,6 +53,11 @@ type Config struct {
 	// PresenceGrace delays leave notices: someone back in the room within
 	// it (a page changing rooms reopens its stream) never left. 0: none.
 	PresenceGrace time.Duration
+	// PresenceRestart is how long after a start the people present when
+	// the server stopped have to come back without a leave and a join
+	// being recorded (a restart is not everyone leaving); default
+	// DefaultPresenceRestart, negative: none.
+	PresenceRestart time.Duration
 	// PresenceLease is how soon the people of a cluster node that died
 	// lapse on the others; default DefaultPresenceLease.
 	PresenceLease time.Duration
@@ -135,6 +140,10 @@ type Config struct {
 // opens (HTTP/1.1 browsers open at most six per server), and enough for a
 // small office behind one NAT address; raise it for larger ones.
 const DefaultMaxConnsPerClient = 100
+
+// DefaultPresenceRestart is how long people present at a stop have to
+// come back after the restart before their leave is recorded.
+const DefaultPresenceRestart = 30 * time.Second
 
 // DefaultDBPath is where the embedded store lives by default.
 const DefaultDBPath = "parley.db"
@@ -243,6 +252,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:             cfg.Logger,
 	})
 	s.presence = &presenceHub{tracker: presence.New(), chat: s.chat, log: cfg.Logger, onChange: s.presenceHook, grace: cfg.PresenceGrace}
+	if cfg.PresenceRestart == 0 {
+		cfg.PresenceRestart = DefaultPresenceRestart
+	}
+	if err := s.presence.restore(ctx, store, lastID, cfg.PresenceRestart); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("reading who was present at the last stop: %w", err)
+	}
 	if err := s.shareClusterPresence(cfg); err != nil {
 		s.Close()
 		return nil, err

@@ -89,7 +89,7 @@ func testSearchQueries(t *testing.T, s SearchStore) {
 	}{
 		// Words, case, kinds.
 		{"budget", []string{"q1", "q2", "q3"}}, // not the join, not "budgetary"
-		{"maintenance", []string{"n1"}},         // notices are found too
+		{"maintenance", []string{"n1"}},        // notices are found too
 		{"BUDGET", []string{"q1", "q2", "q3"}},
 		{"budget review", []string{"q1", "q3"}},
 		{"review budget", []string{"q1", "q3"}},

@@ -40,7 +40,7 @@ func TestBrowserPrivateRoomControls(t *testing.T) {
 	ada.waitJS(`document.getElementById('room-title').textContent === '#staff'`)
 	adaToken := apiLogin(t, base, "ada", adaPassword)
 	apiDo(t, "PUT", base+"/api/rooms/staff/topic", adaToken, `{"topic":"Budget <b>2027</b>"}`, http.StatusNoContent)
-	ada.do(chromedp.Navigate(base + "/#staff"), chromedp.Reload()) // a reload, not a same-page hash change
+	ada.do(chromedp.Navigate(base+"/#staff"), chromedp.Reload()) // a reload, not a same-page hash change
 	ada.waitJS(`document.getElementById('status').textContent === 'live' && document.getElementById('room-topic').textContent === 'Budget <b>2027</b>' && !document.getElementById('room-topic').hidden`)
 
 	ada.waitJS(`!document.getElementById('invite-form').hidden`)

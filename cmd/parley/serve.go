@@ -35,6 +35,7 @@ type serveFlags struct {
 	cluster            string
 	presenceLease      time.Duration
 	presenceGrace      time.Duration
+	presenceRestart    time.Duration
 	revalidate         time.Duration
 	bodyTimeout        time.Duration
 	maxConnsPerClient  int
@@ -83,6 +84,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
 	fs.DurationVar(&f.revalidate, "revalidate", server.DefaultRevalidateInterval, "how often open connections' credentials are checked: a session ended, key revoked or token expired elsewhere ends its connections within this")
 	fs.DurationVar(&f.presenceGrace, "presence-grace", 3*time.Second, "a leave notice waits this long: someone back in the room by then (a page changing rooms, a reconnect) never left; 0 records leaves at once")
+	fs.DurationVar(&f.presenceRestart, "presence-restart", server.DefaultPresenceRestart, "after a restart, people present at the stop have this long to come back before their leave is recorded (a restart is not everyone leaving); -1s: none")
 	fs.DurationVar(&f.presenceLease, "presence-lease", server.DefaultPresenceLease, "in a cluster: how soon the people of a node that died lapse on the others")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names the client (for rate limits)")
 	fs.StringVar(&f.node, "node", "", "this node's name in logs, /healthz and NATS (default: host-pid)")
@@ -176,6 +178,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 
 		PresenceLease:      f.presenceLease,
 		PresenceGrace:      f.presenceGrace,
+		PresenceRestart:    f.presenceRestart,
 		RevalidateInterval: f.revalidate,
 		BodyTimeout:        f.bodyTimeout,
 		MaxConnsPerClient:  f.maxConnsPerClient,
