@@ -6,14 +6,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/parley-chat/parley/internal/servicetest"
 )
 
 const rootPassword = "root-keeps-the-keys"
@@ -25,19 +22,7 @@ const rootPassword = "root-keeps-the-keys"
 // non-admin opening /admin is told it is for admins only, and sees none of
 // it.
 func TestBrowserAdminConsole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	execPath := findBrowser(t)
-	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	servicetest.CreateUsers(t, dbPath, rootPassword, "root")
-	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
-	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
-	ts := &testServer{t: t, dbPath: dbPath}
-	ts.start()
-	t.Cleanup(ts.stop)
-	base := ts.URL()
-	browser := startBrowser(t, execPath)
+	base, browser := accountsServer(t, "root", rootPassword)
 
 	root := newPage(t, browser, "root")
 	root.do(chromedp.Navigate(base + "/"))

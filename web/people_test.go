@@ -40,23 +40,8 @@ const (
 //     list), logs in again, and closes the page (he leaves again).
 //   - On a phone-sized screen the member list opens from a button.
 func TestBrowserPeople(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	execPath := findBrowser(t)
-
-	// The accounts go into the database before the server opens it.
-	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
-	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
-	ts := &testServer{t: t, dbPath: dbPath}
-	ts.start()
-	t.Cleanup(ts.stop)
-	base := ts.URL()
-	if !endpointExists(t, base, "/api/session") {
-		t.Skip("GET /api/session answers 404: the people API is not wired into server.New yet")
-	}
-	peopleScenario(t, base, startBrowser(t, execPath))
+	base, browser := accountsServer(t)
+	peopleScenario(t, base, browser)
 }
 
 // peopleScenario is TestBrowserPeople against a server at base that has
@@ -374,4 +359,26 @@ func (p *page) waitLeave(who string, after int64) {
 	p.t.Helper()
 	p.waitFn(`(who, after) => [...document.querySelectorAll('#messages .msg[data-kind="leave"]')].some((e) =>
 		Number(e.dataset.id) > after && e.querySelector('.from').textContent === who)`, who, after)
+}
+
+// accountsServer starts a server whose database holds the accounts ada
+// and bob (and the others given, name and password in turn), and a
+// browser; it returns the server's URL and the browser.
+func accountsServer(t *testing.T, more ...string) (string, context.Context) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	execPath := findBrowser(t)
+	// The accounts go into the database before the server opens it.
+	dbPath := filepath.Join(t.TempDir(), "parley.db")
+	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
+	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
+	for i := 0; i+1 < len(more); i += 2 {
+		servicetest.CreateUsers(t, dbPath, more[i+1], more[i])
+	}
+	ts := &testServer{t: t, dbPath: dbPath}
+	ts.start()
+	t.Cleanup(ts.stop)
+	return ts.URL(), startBrowser(t, execPath)
 }

@@ -2,13 +2,10 @@ package web_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/parley-chat/parley/internal/servicetest"
 )
 
 // Private rooms from the page (issue 15 item 3): ada creates one, its
@@ -16,18 +13,7 @@ import (
 // invitation, joins with a click, and later leaves; ada, the owner, turns
 // join/leave notices off from the page.
 func TestBrowserPrivateRoomControls(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	execPath := findBrowser(t)
-	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
-	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
-	ts := &testServer{t: t, dbPath: dbPath}
-	ts.start()
-	t.Cleanup(ts.stop)
-	base := ts.URL()
-	browser := startBrowser(t, execPath)
+	base, browser := accountsServer(t)
 
 	ada := newPage(t, browser, "ada")
 	ada.do(chromedp.Navigate(base + "/"))

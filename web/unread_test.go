@@ -2,12 +2,10 @@ package web_test
 
 import (
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/parley-chat/parley/internal/servicetest"
 )
 
 // unreadOf returns the unread badge of a room in the room list, "" when
@@ -26,18 +24,7 @@ func (p *page) unreadOf(room string) string {
 // history as "44 unread"), and lines that came while the page was closed
 // do count.
 func TestBrowserUnreadStartsWhereYouStopped(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	execPath := findBrowser(t)
-	dbPath := filepath.Join(t.TempDir(), "parley.db")
-	servicetest.CreateUsers(t, dbPath, adaPassword, "ada")
-	servicetest.CreateUsers(t, dbPath, bobPassword, "bob")
-	ts := &testServer{t: t, dbPath: dbPath}
-	ts.start()
-	t.Cleanup(ts.stop)
-	base := ts.URL()
-	browser := startBrowser(t, execPath)
+	base, browser := accountsServer(t)
 
 	p := newPage(t, browser, "ada")
 	p.do(chromedp.Navigate(base + "/"))
