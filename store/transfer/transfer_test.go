@@ -71,6 +71,7 @@ func fill(t *testing.T, path string, n int) {
 		{Room: "lobby", Kind: parley.KindMessage, From: "guest-1234", Text: "a guest's line", Guest: true, Time: now},
 		{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "posted once", Time: now, Idem: &parley.Idem{Key: "key-1", Request: "req-hash", Count: 1}},
 		{Room: "general", Kind: parley.KindJoin, From: "bob", Text: "bob has entered", Time: now},
+		{Room: "lobby", Kind: parley.KindNotice, From: "ada", Text: "maintenance tonight", Time: now},
 	}))
 	must(st.Append(ctx, []*parley.Message{{Room: "general", Kind: parley.KindDelete, From: "ada", Text: "2", Time: now}}))
 }
@@ -175,6 +176,9 @@ func TestMoveSQLiteToPostgresAndBack(t *testing.T) {
 	if err != nil || len(page.Hits) != 5 {
 		t.Errorf("search for budget in general after the move: %d results, %v", len(page.Hits), err)
 	}
+	if page, err := st.Search(ctx, parley.SearchQuery{Text: "maintenance", Rooms: []string{"lobby"}, Limit: 5}); err != nil || len(page.Hits) != 1 {
+		t.Errorf("search for the notice after the move: %d results, %v; want the notice", len(page.Hits), err)
+	}
 	last, _ := st.LastID(ctx)
 	next := &parley.Message{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "first on PostgreSQL", Time: time.Now()}
 	if err := st.Append(ctx, []*parley.Message{next}); err != nil || next.ID <= last {
@@ -198,6 +202,9 @@ func TestMoveSQLiteToPostgresAndBack(t *testing.T) {
 	page, err = sl.Search(ctx, parley.SearchQuery{Text: "PostgreSQL", Rooms: []string{"lobby"}, Limit: 5})
 	if err != nil || len(page.Hits) != 1 {
 		t.Errorf("search after the move back: %d results, %v; want the one line", len(page.Hits), err)
+	}
+	if page, err := sl.Search(ctx, parley.SearchQuery{Text: "maintenance", Rooms: []string{"lobby"}, Limit: 5}); err != nil || len(page.Hits) != 1 {
+		t.Errorf("search for the notice after the move back: %d results, %v; want the notice", len(page.Hits), err)
 	}
 }
 
