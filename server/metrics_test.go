@@ -183,3 +183,26 @@ func TestHealthzSaysHealthyAndNothingElse(t *testing.T) {
 	// TestClusterSurvivesLosingNATS and TestClusterSurvivesLosingPostgres cut
 	// each in turn.
 }
+
+// The fifth wrong password locks the account out: the lockout is counted,
+// and the next attempt is refused without counting a new failure.
+func TestMetricsCountLoginLockouts(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "ada")
+	h := n.srv.MetricsHandler()
+	for i := range 5 {
+		if resp, _ := n.do("POST", "/api/session", `{"name":"ada","password":"wrong password"}`, asJSON...); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i+1, resp.StatusCode)
+		}
+	}
+	resp, _ := n.do("POST", "/api/session", `{"name":"ada","password":"wrong password"}`, asJSON...)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("attempt while locked out: %d, want 429", resp.StatusCode)
+	}
+	fams := metricstest.Scrape(t, h)
+	if v, ok := fams.Value("parley_login_lockouts_total", map[string]string{"via": "web"}); !ok || v < 1 {
+		t.Errorf("parley_login_lockouts_total{via=web} = %v (%v), want at least 1", v, ok)
+	}
+	if v, _ := fams.Value("parley_login_failures_total", map[string]string{"via": "web"}); v != 5 {
+		t.Errorf("parley_login_failures_total{via=web} = %v, want 5", v)
+	}
+}
