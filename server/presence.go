@@ -40,8 +40,8 @@ type presenceHub struct {
 	// restored are the people the log shows present when the server
 	// last stopped: back within the restart window, they never left.
 	restored map[presenceKey]presence.Person
-	closed  bool           // by close: nothing more is recorded
-	running sync.WaitGroup // goNotify's goroutines
+	closed   bool           // by close: nothing more is recorded
+	running  sync.WaitGroup // goNotify's goroutines
 }
 
 type presenceKey struct{ room, name string }
