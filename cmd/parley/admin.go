@@ -309,7 +309,7 @@ func answerError(status int, body []byte, noToken bool) error {
 	if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
 		hint := ""
 		if status == http.StatusUnauthorized && noToken {
-			hint = " (set " + tokenEnv + " to an admin's login token: parley admin --url URL login NAME)"
+			hint = " (set " + tokenEnv + " to an API key or login token; for parley admin, an admin's: parley admin --url URL login NAME)"
 		}
 		return fmt.Errorf("server answered %d: %s%s", status, e.Error.Message, hint)
 	}

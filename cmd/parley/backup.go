@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -21,20 +22,14 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	pos, err := parseArgs(fs, args)
+	file, err := sqliteFileArg(fs, args, db)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "FILE"); err != nil {
+	if err := sqlite.Backup(ctx, *db, file); err != nil {
 		return err
 	}
-	if server.IsPostgres(*db) {
-		return fmt.Errorf("backup: %s", pgDumpHint)
-	}
-	if err := sqlite.Backup(ctx, *db, pos[0]); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "backed up %s to %s\n", *db, pos[0])
+	fmt.Fprintf(stdout, "backed up %s to %s\n", *db, file)
 	return nil
 }
 
@@ -48,19 +43,29 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	force := fs.Bool("force", false, "replace an existing database (kept as PATH.before-restore); stop the server first")
-	pos, err := parseArgs(fs, args)
+	file, err := sqliteFileArg(fs, args, db)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "FILE"); err != nil {
+	if err := sqlite.Restore(ctx, file, *db, *force); err != nil {
 		return err
+	}
+	fmt.Fprintf(stdout, "restored %s from %s\n", *db, file)
+	return nil
+}
+
+// sqliteFileArg parses the flags and the one FILE argument of backup and
+// restore, which work on a SQLite database only.
+func sqliteFileArg(fs *flag.FlagSet, args []string, db *string) (string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if err := wantArgs(fs, pos, "FILE"); err != nil {
+		return "", err
 	}
 	if server.IsPostgres(*db) {
-		return fmt.Errorf("restore: %s", pgDumpHint)
+		return "", fmt.Errorf("%s: %s", fs.Name(), pgDumpHint)
 	}
-	if err := sqlite.Restore(ctx, pos[0], *db, *force); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "restored %s from %s\n", *db, pos[0])
-	return nil
+	return pos[0], nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -91,17 +90,8 @@ func (r *remoteFlags) get(ctx context.Context, path string, query url.Values) (*
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	var body struct {
-		Error struct{ Code, Message string }
-	}
-	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body) == nil && body.Error.Message != "" {
-		hint := ""
-		if resp.StatusCode == http.StatusUnauthorized && r.token == "" {
-			hint = " (set " + tokenEnv + " to an API key or login token)"
-		}
-		return nil, fmt.Errorf("server answered %d: %s%s", resp.StatusCode, body.Error.Message, hint)
-	}
-	return nil, fmt.Errorf("server answered %s", resp.Status)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return nil, answerError(resp.StatusCode, body, r.token == "")
 }
 
 // parseTimeFlag reads a --since or --until value: RFC 3339, or a date

@@ -16,37 +16,10 @@
 //   #key-form #key-label #new-key #keys > li[data-key] > button.revoke-key
 //   #publish-form #publish-rooms input[name=room][value] #publish-text
 
+import { api } from './http.js';
+
 const $ = (id) => document.getElementById(id);
 const REFRESH_MS = 5000;
-
-// api calls the server and resolves with the decoded JSON answer (null for
-// 204), or rejects with an Error carrying the server's message.
-async function api(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    throw new Error('the server could not be reached');
-  }
-  const text = await res.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (err) {
-    data = null;
-  }
-  if (!res.ok) {
-    const e = new Error((data && data.error && data.error.message) || res.status + ' ' + res.statusText);
-    e.status = res.status;
-    throw e;
-  }
-  return data;
-}
 
 function say(text, isError) {
   const s = $('admin-status');

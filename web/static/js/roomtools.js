@@ -6,29 +6,9 @@
 import { isDirect, loggedIn, roomInfo, rooms, state, ui } from './state.js';
 import { el, span } from './dom.js';
 import { openRoom, refreshRooms } from './rooms.js';
+import { api } from './http.js';
 
 const $ = (id) => document.getElementById(id);
-
-// call sends a request to the API with the login cookie and resolves with
-// the decoded answer (null when empty), or rejects with the server's
-// message.
-async function call(method, path, body) {
-  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const res = await fetch(path, init);
-  const text = await res.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch (err) {
-    data = null;
-  }
-  if (!res.ok) throw new Error((data && data.error && data.error.message) || res.statusText);
-  return data;
-}
 
 function roomPath(room) {
   return '/api/rooms/' + encodeURIComponent(room);
@@ -67,7 +47,7 @@ async function invite(ev) {
   const user = $('invite-user').value.trim();
   if (!user) return;
   try {
-    await call('POST', roomPath(room) + '/invites', { user });
+    await api('POST', roomPath(room) + '/invites', { user });
     $('invite-user').value = '';
     say(user + ' is invited to #' + room + '.');
   } catch (err) {
@@ -79,7 +59,7 @@ async function leave() {
   const room = state.current;
   if (!window.confirm('Leave #' + room + '? You need a new invitation to come back.')) return;
   try {
-    await call('DELETE', roomPath(room) + '/members/' + encodeURIComponent(state.me.name));
+    await api('DELETE', roomPath(room) + '/members/' + encodeURIComponent(state.me.name));
   } catch (err) {
     say('Could not leave: ' + err.message);
     return;
@@ -98,7 +78,7 @@ async function toggleNotices() {
   if (!info) return;
   const on = !info.notices;
   try {
-    await call('PUT', roomPath(room) + '/notices', { notices: on });
+    await api('PUT', roomPath(room) + '/notices', { notices: on });
     info.notices = on;
     renderRoomTools();
     say('Join/leave notices are ' + (on ? 'on' : 'off') + ' in #' + room + '.');
@@ -116,7 +96,7 @@ export async function loadInvitations() {
   }
   let list = [];
   try {
-    const data = await call('GET', '/api/invitations');
+    const data = await api('GET', '/api/invitations');
     list = (data && data.invitations) || [];
   } catch (err) {
     list = [];
@@ -138,7 +118,7 @@ async function accept(ev) {
   const room = b.dataset.room;
   b.disabled = true;
   try {
-    await call('POST', roomPath(room) + '/join', {});
+    await api('POST', roomPath(room) + '/join', {});
   } catch (err) {
     b.disabled = false;
     say('Could not join #' + room + ': ' + err.message);

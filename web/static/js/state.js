@@ -2,6 +2,8 @@
 // (ui), the shared mutable state, per-room state, the browser's storage,
 // and what room names mean.
 
+import { parseTime } from './dom.js';
+
 export const NAME_KEY = 'parley.name';
 export const GUEST_KEY = 'parley.guest'; // '1': the visitor chose to go on as a guest
 export const ROOM_RE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -167,8 +169,8 @@ export function markSeen(room, id) {
 export function unseen(m) {
   const at = seenPositions().get(m.room);
   if (at !== undefined) return m.id > at;
-  const t = Date.parse(String(m.time || '').replace(/(\.\d{3})\d+/, '$1'));
-  return !isNaN(t) && t > pageOpened;
+  const t = parseTime(m.time);
+  return t !== null && t.getTime() > pageOpened;
 }
 
 export function storageGet(key) {
