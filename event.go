@@ -25,6 +25,10 @@ type Event struct {
 	// event itself still reaches the user through the UserTopic.
 	Revoke string
 
+	// Topic, on a signal (see NewSignal), is the one hub topic the event
+	// goes to, instead of Message.Room and Also.
+	Topic string
+
 	jsonOnce sync.Once
 	json     []byte
 	sseOnce  sync.Once
@@ -47,13 +51,33 @@ func EventFor(m Message) *Event {
 	return ev
 }
 
+// NewSignal makes an ephemeral event: one that is not stored, has no ID
+// (Message.ID is 0) and is never replayed on resume, such as "ada is
+// typing" or "the room list changed". It goes to the subscribers of topic
+// only (see TypingTopic and RoomListTopic); a client that was not
+// connected when it was sent never sees it. Transports deliver a signal
+// without moving the client's cursor.
+func NewSignal(topic string, m Message) *Event {
+	m.ID = 0
+	return &Event{Message: m, Topic: topic}
+}
+
 // ID returns the message ID, which is also the event's cursor.
 func (e *Event) ID() int64 { return e.Message.ID }
+
+// Signal reports whether the event is ephemeral (see NewSignal).
+func (e *Event) Signal() bool { return e.Message.ID == 0 }
 
 // JSON returns the message as a JSON object. The slice must not be modified.
 func (e *Event) JSON() []byte {
 	e.jsonOnce.Do(func() {
-		b, err := json.Marshal(&e.Message)
+		var v any = &e.Message
+		if e.Signal() {
+			// No ID and no stored time: nothing a client could take for
+			// a cursor.
+			v = signalJSON{Room: e.Message.Room, Kind: e.Message.Kind, From: e.Message.From, Text: e.Message.Text, Guest: e.Message.Guest}
+		}
+		b, err := json.Marshal(v)
 		if err != nil {
 			// Message holds only strings, numbers and a time: Marshal
 			// cannot fail for it.
@@ -79,9 +103,14 @@ func (e *Event) SSE() []byte {
 			kind = KindMessage
 		}
 		b := make([]byte, 0, len(j)+len(kind)+40)
-		b = append(b, "id: "...)
-		b = strconv.AppendInt(b, e.Message.ID, 10)
-		b = append(b, "\nevent: "...)
+		if !e.Signal() {
+			// A signal has no id line, so that the browser's
+			// Last-Event-ID stays that of the last stored message.
+			b = append(b, "id: "...)
+			b = strconv.AppendInt(b, e.Message.ID, 10)
+			b = append(b, '\n')
+		}
+		b = append(b, "event: "...)
 		b = append(b, kind...)
 		b = append(b, "\ndata: "...)
 		// encoding/json escapes U+2028/U+2029 and never emits a raw
@@ -91,4 +120,13 @@ func (e *Event) SSE() []byte {
 		e.sse = b
 	})
 	return e.sse
+}
+
+// signalJSON is a signal as clients see it: a message without ID and time.
+type signalJSON struct {
+	Room  string `json:"room"`
+	Kind  string `json:"kind"`
+	From  string `json:"from,omitempty"`
+	Text  string `json:"text,omitempty"`
+	Guest bool   `json:"guest,omitempty"`
 }

@@ -131,6 +131,15 @@ func (k IdentityKind) String() string {
 	}
 }
 
+// RoomListTopic is the hub topic of room list changes (KindRooms
+// signals). Streams follow it when the client asks to watch "rooms".
+const RoomListTopic = "@:rooms"
+
+// TypingTopic is the hub topic of room's typing signals. Streams follow
+// it for their rooms when the client asks to watch "typing", so that
+// clients that do not show typing never receive it.
+func TypingTopic(room string) string { return "@:typing:" + room }
+
 // UserTopic is the hub topic that reaches every connection of one user:
 // direct messages are published to it.
 func UserTopic(name string) string { return "@" + name }

@@ -19,6 +19,23 @@ const (
 	KindDelete = "delete"
 )
 
+// Kinds of signal: ephemeral events, never stored (see NewSignal).
+const (
+	// KindTyping says that From is typing in Room; it lapses by itself
+	// (clients stop showing it after TypingLapse) or when From's line
+	// arrives.
+	KindTyping = "typing"
+	// KindRooms says that the room list changed: Room was created
+	// (Text "created"), deleted ("deleted") or changed who may see it
+	// ("visibility"). Clients read GET /api/rooms again.
+	KindRooms = "rooms"
+)
+
+// TypingLapse is how long a typing signal stands: a client stops showing
+// "is typing" this long after the last signal. Typing clients repeat the
+// signal more often than that while they type.
+const TypingLapse = 6 * time.Second
+
 // Message is one entry of a room's log. The store assigns ID and Time.
 type Message struct {
 	ID   int64     `json:"id"`

@@ -48,6 +48,13 @@ type Broker interface {
 	Publish(ctx context.Context, events []*Event) error
 }
 
+// Signaller carries signals (see NewSignal) to the hub of every node, at
+// most once: not stored, not ordered with the log, lost when a node is
+// cut off. broker/mem and broker/nats implement it.
+type Signaller interface {
+	Signal(ctx context.Context, ev *Event) error
+}
+
 // IdempotencyStore finds what a request sent with an idempotency key
 // stored, so that a retry gets the same answer instead of a duplicate.
 // Append stores Message.Idem with the messages, in their transaction, and

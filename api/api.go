@@ -89,6 +89,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("POST /api/rooms", s.createRoom)
 	s.mux.HandleFunc("GET /api/rooms/{room}/messages", s.history)
 	s.mux.HandleFunc("POST /api/rooms/{room}/messages", s.postMessage)
+	s.mux.HandleFunc("POST /api/rooms/{room}/typing", s.typing)
 	if cfg.Events != nil {
 		s.mux.Handle("GET /api/events", cfg.Events)
 	}

@@ -280,8 +280,12 @@ func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, client, 
 		return parley.Room{}, err
 	}
 	r, err := s.CreateRoom(ctx, name)
-	if err != nil || s.cfg.RoomAccess == nil {
+	if err != nil {
 		return r, err
+	}
+	if s.cfg.RoomAccess == nil {
+		s.roomListChanged(ctx, name, RoomCreated, parley.RoomPublic, "")
+		return r, nil
 	}
 	owner := ""
 	if id.Kind == parley.Registered {
@@ -295,6 +299,7 @@ func (s *Service) CreateRoomAs(ctx context.Context, id parley.Identity, client, 
 			return r, err
 		}
 	}
+	s.roomListChanged(ctx, name, RoomCreated, visibility, owner)
 	return r, nil
 }
 
@@ -397,12 +402,17 @@ func (s *Service) DeleteRoom(ctx context.Context, id parley.Identity, room strin
 	if err := s.manage(ctx, id, room); err != nil {
 		return err
 	}
+	rs, err := s.cfg.RoomAccess.RoomSettings(ctx, room)
+	if err != nil {
+		return err
+	}
 	if err := s.cfg.RoomAccess.DeleteRoom(ctx, room); err != nil {
 		return err
 	}
 	s.roomsMu.Lock()
 	delete(s.rooms, room)
 	s.roomsMu.Unlock()
+	s.roomListChanged(ctx, room, RoomDeleted, rs.Visibility, rs.Owner)
 	return nil
 }
 
@@ -522,7 +532,11 @@ func (s *Service) SetVisibility(ctx context.Context, id parley.Identity, room, v
 		}
 	}
 	rs.Visibility = visibility
-	return s.cfg.RoomAccess.UpdateRoom(ctx, room, rs)
+	if err := s.cfg.RoomAccess.UpdateRoom(ctx, room, rs); err != nil {
+		return err
+	}
+	s.roomListChanged(ctx, room, RoomVisibility, visibility, rs.Owner)
+	return nil
 }
 
 // Invitations lists the private rooms id is invited to and has not joined

@@ -50,6 +50,10 @@ type Config struct {
 	// DefaultMaxRoomsPerCreator, negative: no bound.
 	MaxRoomsPerCreator int
 
+	// Signals carries signals (typing, room list changes) to every
+	// node; nil: none are sent.
+	Signals parley.Signaller
+
 	// Observer is told of posts accepted and refused and of each commit,
 	// for metrics; nil: no one.
 	Observer Observer
@@ -68,6 +72,8 @@ type Service struct {
 	limit  *rateLimiter
 	// roomLimit paces room creation per client address and per creator.
 	roomLimit *rateLimiter
+	// typing paces typing signals per person and room.
+	typing *rateLimiter
 
 	roomsMu sync.RWMutex
 	rooms   map[string]struct{} // rooms known to exist; rooms are never deleted yet
@@ -114,6 +120,7 @@ func New(store parley.Store, broker parley.Broker, cfg Config) *Service {
 		log:       cfg.Logger,
 		limit:     newRateLimiter(cfg.RateLimit, cfg.RateBurst, time.Now),
 		roomLimit: newRateLimiter(1/roomCreationEvery.Seconds(), cfg.RoomCreationBurst, time.Now),
+		typing:    newRateLimiter(1/typingEvery.Seconds(), typingBurst, time.Now),
 		rooms:     make(map[string]struct{}),
 		posts:     make(chan []*post, cfg.MaxBatch),
 		done:      make(chan struct{}),

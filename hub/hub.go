@@ -244,6 +244,10 @@ func (p *partition) run(done <-chan struct{}) {
 func (p *partition) apply(o op) {
 	switch o.kind {
 	case opEvent:
+		if o.ev.Topic != "" {
+			p.deliver(o.ev, o.ev.Topic) // a signal
+			return
+		}
 		if o.ev.Revoke != "" {
 			p.revoke(o.ev.Message.Room, parley.UserTopic(o.ev.Revoke))
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/mem"
 	natsbroker "github.com/parley-chat/parley/broker/nats"
 	"github.com/parley-chat/parley/broker/ordering"
 	"github.com/parley-chat/parley/presence"
@@ -83,6 +84,7 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 		Subject:   cfg.Cluster,
 		Node:      cfg.Node,
 		Sequencer: seq,
+		Signals:   s.hub.Publish,
 		Logger:    cfg.Logger.With("node", cfg.Node),
 	})
 	if err != nil {
@@ -91,6 +93,15 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 	}
 	s.cluster = &clusterLink{broker: b, seq: seq}
 	return b, nil
+}
+
+// signaller returns what carries signals: the cluster broker, or this
+// node's hub.
+func (s *Server) signaller() parley.Signaller {
+	if s.cluster != nil {
+		return s.cluster.broker
+	}
+	return mem.New(s.hub)
 }
 
 func (c *clusterLink) close() {

@@ -237,6 +237,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.rate = newPostRate(s.metrics.AcceptedTotal, time.Now())
 	checker := &access.Checker{Policy: access.Policy{Guests: !cfg.NoGuests}, Store: store}
 	s.chat = chat.New(store, broker, chat.Config{
+		Signals:            s.signaller(),
 		Observer:           s.metrics,
 		Access:             checker,
 		Users:              store,

@@ -187,3 +187,64 @@ func Present(rooms []string) []string {
 // user's stream (a direct conversation, their UserTopic or a credential
 // topic, all named "@..."), as opposed to a room the client chose.
 func Carried(topic string) bool { return strings.HasPrefix(topic, "@") }
+
+// Watch is what signals (parley.NewSignal) a stream asks for with its
+// "watch" parameter. Signals are opt-in: a client that only shows
+// messages never receives them.
+type Watch struct {
+	Rooms  bool // room list changes (parley.KindRooms)
+	Typing bool // typing in the stream's rooms (parley.KindTyping)
+}
+
+// ParseWatch parses a comma-separated list of "rooms" and "typing".
+func ParseWatch(list string) (Watch, error) {
+	var w Watch
+	if strings.TrimSpace(list) == "" {
+		return w, nil
+	}
+	for _, p := range strings.Split(list, ",") {
+		switch strings.TrimSpace(p) {
+		case "rooms":
+			w.Rooms = true
+		case "typing":
+			w.Typing = true
+		default:
+			return Watch{}, parley.Errorf(parley.EInvalid, "watch=%.40q: %.20q is not a signal: use rooms, typing or both, comma-separated", list, p)
+		}
+	}
+	return w, nil
+}
+
+// Topics returns the hub topics that carry w's signals to a stream of
+// rooms (as ParseRooms returned them).
+func (w Watch) Topics(rooms []string) []string {
+	var out []string
+	if w.Rooms {
+		out = append(out, parley.RoomListTopic)
+	}
+	if w.Typing {
+		for _, r := range rooms {
+			if Typed(r) {
+				out = append(out, parley.TypingTopic(r))
+			}
+		}
+	}
+	return out
+}
+
+// Typed reports whether people type in topic: a room or a direct
+// conversation, not a user, credential or signal topic.
+func Typed(topic string) bool {
+	_, _, direct := parley.DirectUsers(topic)
+	return !Carried(topic) || (direct && !strings.HasPrefix(topic, "@:"))
+}
+
+// AddWatched parses a "watch" parameter and adds the topics of its signals
+// to rooms (as ParseRooms returned them).
+func AddWatched(rooms []string, list string) ([]string, Watch, error) {
+	w, err := ParseWatch(list)
+	if err != nil {
+		return nil, w, err
+	}
+	return append(rooms, w.Topics(rooms)...), w, nil
+}

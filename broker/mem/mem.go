@@ -12,7 +12,10 @@ import (
 // Broker publishes to one in-process hub.
 type Broker struct{ hub *hub.Hub }
 
-var _ parley.Broker = (*Broker)(nil)
+var (
+	_ parley.Broker    = (*Broker)(nil)
+	_ parley.Signaller = (*Broker)(nil)
+)
 
 // New returns a broker that publishes to h.
 func New(h *hub.Hub) *Broker { return &Broker{hub: h} }
@@ -22,5 +25,11 @@ func (b *Broker) Publish(_ context.Context, events []*parley.Event) error {
 	for _, ev := range events {
 		b.hub.Publish(ev)
 	}
+	return nil
+}
+
+// Signal implements parley.Signaller.
+func (b *Broker) Signal(_ context.Context, ev *parley.Event) error {
+	b.hub.Publish(ev)
 	return nil
 }

@@ -38,6 +38,10 @@ type Config struct {
 	Node    string // this node's name, shown in NATS monitoring
 	// Sequencer receives every node's events, this node's included.
 	Sequencer *ordering.Sequencer
+	// Signals receives every node's signals (parley.NewSignal), this
+	// node's included, unordered; nil drops them. The hub's Publish is the
+	// intended target.
+	Signals func(*parley.Event)
 	// ReconnectWait is the pause between reconnection attempts; default 250ms.
 	ReconnectWait time.Duration
 	Logger        *slog.Logger
@@ -50,9 +54,15 @@ type Broker struct {
 	conn    *natsgo.Conn
 	subject string
 	sub     *natsgo.Subscription
+
+	signalSubject string
+	signalSub     *natsgo.Subscription
 }
 
-var _ parley.Broker = (*Broker)(nil)
+var (
+	_ parley.Broker    = (*Broker)(nil)
+	_ parley.Signaller = (*Broker)(nil)
+)
 
 // Connect connects to NATS and subscribes to the cluster's events. It
 // fails when NATS cannot be reached at start, so that a wrong URL is found
@@ -70,7 +80,10 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Broker{cfg: cfg, subject: cfg.Subject + ".events"}
+	if cfg.Signals == nil {
+		cfg.Signals = func(*parley.Event) {}
+	}
+	b := &Broker{cfg: cfg, subject: cfg.Subject + ".events", signalSubject: cfg.Subject + ".signals"}
 	log, seq := cfg.Logger, cfg.Sequencer
 	opts := []natsgo.Option{
 		natsgo.Name("parley " + cfg.Node),
@@ -100,6 +113,9 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	}
 	b.conn = conn
 	b.sub, err = conn.Subscribe(b.subject, b.receive)
+	if err == nil {
+		b.signalSub, err = conn.Subscribe(b.signalSubject, b.receiveSignal)
+	}
 	if err == nil {
 		err = conn.FlushTimeout(10 * time.Second) // the subscription is active
 	}
@@ -165,6 +181,35 @@ func (b *Broker) receive(m *natsgo.Msg) {
 	b.cfg.Sequencer.Offer(events)
 }
 
+// wireSignal is a signal on the NATS subject.
+type wireSignal struct {
+	Topic   string         `json:"t"`
+	Message parley.Message `json:"m"`
+}
+
+// Signal hands ev to this node's hub and sends it to the other nodes, at
+// most once: a signal lost in an outage is not recovered.
+func (b *Broker) Signal(_ context.Context, ev *parley.Event) error {
+	b.cfg.Signals(ev)
+	data, err := json.Marshal(wireSignal{Topic: ev.Topic, Message: ev.Message})
+	if err != nil {
+		return fmt.Errorf("encoding a signal for NATS: %w", err)
+	}
+	if err := b.conn.Publish(b.signalSubject, data); err != nil {
+		return fmt.Errorf("publishing a signal to NATS: %w", err)
+	}
+	return nil
+}
+
+func (b *Broker) receiveSignal(m *natsgo.Msg) {
+	var w wireSignal
+	if err := json.Unmarshal(m.Data, &w); err != nil || w.Topic == "" {
+		b.cfg.Logger.Warn("ignoring a malformed signal from NATS", "subject", m.Subject, "err", err)
+		return
+	}
+	b.cfg.Signals(parley.NewSignal(w.Topic, w.Message))
+}
+
 // Connected reports whether the NATS connection is up.
 func (b *Broker) Connected() bool { return b.conn.IsConnected() }
 
@@ -179,6 +224,9 @@ func (b *Broker) Conn() *natsgo.Conn { return b.conn }
 func (b *Broker) Close() error {
 	if b.sub != nil {
 		_ = b.sub.Unsubscribe()
+	}
+	if b.signalSub != nil {
+		_ = b.signalSub.Unsubscribe()
 	}
 	b.conn.Close()
 	return nil

@@ -51,13 +51,14 @@ func (l *sharedLog) Since(_ context.Context, after int64, limit int) ([]parley.M
 
 // node is a broker with its sequencer; delivered events land in out.
 type node struct {
-	broker *natsbroker.Broker
-	out    chan *parley.Event
+	broker  *natsbroker.Broker
+	out     chan *parley.Event
+	signals chan *parley.Event
 }
 
 func startNode(t *testing.T, url, subject string, log *sharedLog, poll time.Duration) *node {
 	t.Helper()
-	n := &node{out: make(chan *parley.Event, 1000)}
+	n := &node{out: make(chan *parley.Event, 1000), signals: make(chan *parley.Event, 100)}
 	seq := ordering.New(ordering.Config{
 		Log:     log,
 		Deliver: func(evs []*parley.Event) { sendAll(n.out, evs) },
@@ -67,7 +68,8 @@ func startNode(t *testing.T, url, subject string, log *sharedLog, poll time.Dura
 	t.Cleanup(seq.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	b, err := natsbroker.Connect(ctx, natsbroker.Config{URL: url, Subject: subject, Node: t.Name(), Sequencer: seq, ReconnectWait: 20 * time.Millisecond})
+	b, err := natsbroker.Connect(ctx, natsbroker.Config{URL: url, Subject: subject, Node: t.Name(), Sequencer: seq, ReconnectWait: 20 * time.Millisecond,
+		Signals: func(ev *parley.Event) { n.signals <- ev }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,5 +215,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(5 * time.Millisecond) // polling a state with no signal to wait on
+	}
+}
+
+func TestSignalsReachEveryNodeUnsequenced(t *testing.T) {
+	url, subject := servicetest.NATS(t), servicetest.Subject()
+	log := &sharedLog{}
+	a := startNode(t, url, subject, log, time.Hour)
+	b := startNode(t, url, subject, log, time.Hour)
+	sig := parley.NewSignal(parley.TypingTopic("lobby"), parley.Message{Room: "lobby", Kind: parley.KindTyping, From: "ada"})
+	if err := a.broker.Signal(context.Background(), sig); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct {
+		name string
+		ch   chan *parley.Event
+	}{{"publishing node", a.signals}, {"other node", b.signals}} {
+		select {
+		case got := <-n.ch:
+			if !got.Signal() || got.Topic != parley.TypingTopic("lobby") || got.Message.From != "ada" || got.Message.Kind != parley.KindTyping {
+				t.Errorf("%s got signal %+v on topic %q", n.name, got.Message, got.Topic)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s got no signal", n.name)
+		}
+	}
+	// A signal is not an event of the log: the sequencers saw nothing,
+	// and read nothing for it.
+	select {
+	case ev := <-b.out:
+		t.Fatalf("a signal reached the sequencer as event %d", ev.ID())
+	default:
 	}
 }

@@ -46,6 +46,9 @@ func (h *Handler) parse(ctx context.Context, q url.Values) (request, error) {
 	if req.rooms, err = stream.ParseRooms(ctx, h.rooms, q.Get("rooms")); err != nil {
 		return req, err
 	}
+	if req.rooms, _, err = stream.AddWatched(req.rooms, q.Get("watch")); err != nil {
+		return req, err
+	}
 	return req, nil
 }
 

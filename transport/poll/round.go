@@ -76,7 +76,7 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 			}
 			evs := held[:0]
 			for _, ev := range held {
-				if ev.ID() > cursor { // older ones the client has
+				if ev.Signal() || ev.ID() > cursor { // older ones the client has
 					evs = append(evs, ev)
 				}
 			}
@@ -145,8 +145,8 @@ func (h *Handler) after(ctx context.Context, rooms []string, cursor int64) ([]*p
 
 // lastID is the cursor after evs: the last event's ID, or cursor.
 func lastID(evs []*parley.Event, cursor int64) int64 {
-	if len(evs) == 0 {
-		return cursor
+	for _, ev := range evs {
+		cursor = max(cursor, ev.ID()) // a signal's 0 leaves it
 	}
-	return evs[len(evs)-1].ID()
+	return cursor
 }

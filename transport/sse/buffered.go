@@ -84,6 +84,12 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 				events = events[:0]
 			}
 			for _, ev := range events {
+				if ev.Signal() {
+					if write(ev.SSE()) != nil {
+						return
+					}
+					continue
+				}
 				if ev.ID() <= cursor {
 					continue // already sent by a replay
 				}

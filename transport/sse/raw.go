@@ -197,6 +197,10 @@ func (c *rawConn) Deliver(ev *parley.Event) {
 }
 
 func (c *rawConn) deliverLocked(ev *parley.Event) {
+	if ev.Signal() {
+		c.writeLocked(ev.SSE()) // no ID: the cursor stays
+		return
+	}
 	if ev.ID() <= c.lastID {
 		return // sent by the replay already
 	}

@@ -139,6 +139,9 @@ func (s *Handler) parse(r *http.Request) (request, error) {
 	if req.rooms, err = stream.ParseRooms(r.Context(), s.rooms, q.Get("rooms")); err != nil {
 		return req, err
 	}
+	if req.rooms, _, err = stream.AddWatched(req.rooms, q.Get("watch")); err != nil {
+		return req, err
+	}
 	c := r.Header.Get("Last-Event-ID")
 	if c == "" {
 		c = q.Get("lastEventId")

@@ -79,6 +79,7 @@ type conn struct {
 
 	// owned by the reader goroutine
 	wanted []string // rooms once the writer has applied every change sent
+	watch  stream.Watch
 }
 
 // sink is the hub subscriber of one subscription of a connection. A
@@ -110,13 +111,15 @@ func (s *sink) Deliver(ev *parley.Event) {
 		return // a subscription being replaced: the writer catches up from the store
 	}
 	if c.direct {
-		if ev.ID() <= c.cursor {
+		if !ev.Signal() && ev.ID() <= c.cursor {
 			return
 		}
 		ok, partial := c.wire.tryWrite(c.h.frame(ev))
 		if ok {
 			c.h.cfg.Counters.Delivered(1)
-			c.cursor = ev.ID()
+			if !ev.Signal() {
+				c.cursor = ev.ID()
+			}
 			if partial {
 				// The socket is full: the writer sends the rest, and the
 				// next events, with blocking writes.
@@ -302,6 +305,12 @@ func (c *conn) sendQueued(overflowed bool) error {
 		}
 	}
 	for _, ev := range c.events {
+		if ev.Signal() {
+			if err := c.event(ev); err != nil {
+				return err
+			}
+			continue
+		}
 		if ev.ID() <= c.cursor {
 			continue // already sent by a catch-up
 		}

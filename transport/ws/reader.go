@@ -159,10 +159,18 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 			c.reject(ref, parley.Errorf(parley.EInvalid, `"unsubscribe" takes no "cursor"`))
 			return
 		}
+		// Carried topics (direct conversations, the user's topic) cannot
+		// be unsubscribed: direct messages always arrive. A room's typing
+		// signals go with the room.
+		dropped := make(map[string]bool)
+		for _, r := range listed {
+			if !stream.Carried(r) {
+				dropped[r] = true
+				dropped[parley.TypingTopic(r)] = true
+			}
+		}
 		for _, r := range c.wanted {
-			// Carried topics (direct conversations, the user's topic)
-			// cannot be unsubscribed: direct messages always arrive.
-			if !slices.Contains(listed, r) || stream.Carried(r) {
+			if !dropped[r] {
 				ch.rooms = append(ch.rooms, r)
 			}
 		}
@@ -191,6 +199,7 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 		return
 	}
 	ch.rooms = append(slices.Clip(c.wanted), ch.added...)
+	ch.rooms = append(ch.rooms, stream.Watch{Typing: c.watch.Typing}.Topics(ch.added)...)
 	c.wanted = ch.rooms
 	c.movePresence(ch.rooms)
 	c.hand(command{change: ch})

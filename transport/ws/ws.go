@@ -228,6 +228,7 @@ type request struct {
 	cursor    int64
 	hasCursor bool
 	last      int // context messages wanted when there is no cursor
+	watch     stream.Watch
 }
 
 // parse reads the query: rooms, a cursor (cursor, or lastEventId as for
@@ -237,6 +238,9 @@ func (h *Handler) parse(r *http.Request) (request, error) {
 	var req request
 	var err error
 	if req.rooms, err = stream.ParseRooms(r.Context(), h.chat, q.Get("rooms")); err != nil {
+		return req, err
+	}
+	if req.rooms, req.watch, err = stream.AddWatched(req.rooms, q.Get("watch")); err != nil {
 		return req, err
 	}
 	c, alt := q.Get("cursor"), q.Get("lastEventId")
@@ -304,6 +308,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		readerDone: make(chan struct{}),
 		rooms:      req.rooms,
 		wanted:     slices.Clone(req.rooms),
+		watch:      req.watch,
 	}
 	hw := &hijackWriter{ResponseWriter: w, sendBuffer: h.cfg.SendBuffer, timeout: h.cfg.WriteTimeout, wire: &c.wire, fdMu: &c.mu}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
