@@ -153,3 +153,46 @@ func TestTypingBadInput(t *testing.T) {
 		t.Errorf("watch=everything: %v %d %s, want 400", err, r.status, r.body)
 	}
 }
+
+// Room list signals say no more than the list does: a private room's
+// creation reaches only its owner's streams; making it public, and
+// private again, reaches everyone; deleting a public room reaches everyone.
+func TestRoomListSignalsFollowVisibility(t *testing.T) {
+	n := peopleNode(t, server.Config{}, "ada", "bob")
+	ada, bob := n.login("ada"), n.login("bob")
+	adaStream := n.subscribeWith("rooms=lobby&watch=rooms", ada...)
+	bobStream := n.subscribeWith("rooms=lobby&watch=rooms", bob...)
+	next := func(c *sseClient) string {
+		t.Helper()
+		ev := c.next(5 * time.Second)
+		for ev.id != 0 { // join notices
+			ev = c.next(5 * time.Second)
+		}
+		m := signalOf(t, []byte(ev.data))
+		return fmt.Sprintf("%s %v %v", ev.event, m["room"], m["text"])
+	}
+	step := func(who []string, method, path, body string, want int) {
+		t.Helper()
+		if resp, b := n.do(method, path, body, with(who, asJSON...)...); resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, resp.StatusCode, b, want)
+		}
+	}
+	step(ada, "POST", "/api/rooms", `{"name":"staff","visibility":"private"}`, http.StatusCreated)
+	if got := next(adaStream); got != "rooms staff created" {
+		t.Errorf("ada got %q, want the creation of her private room", got)
+	}
+	step(ada, "PUT", "/api/rooms/staff/visibility", `{"visibility":"public"}`, http.StatusNoContent)
+	for name, c := range map[string]*sseClient{"ada": adaStream, "bob": bobStream} {
+		// bob's first signal is this one: he never heard of staff
+		// while it was private.
+		if got := next(c); got != "rooms staff visibility" {
+			t.Errorf("%s got %q, want staff's visibility change", name, got)
+		}
+	}
+	step(ada, "DELETE", "/api/rooms/staff", "", http.StatusNoContent)
+	for name, c := range map[string]*sseClient{"ada": adaStream, "bob": bobStream} {
+		if got := next(c); got != "rooms staff deleted" {
+			t.Errorf("%s got %q, want staff deleted", name, got)
+		}
+	}
+}

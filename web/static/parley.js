@@ -6,6 +6,7 @@
  *   c.on('message', m => ...);   // every kind: message, join, leave, notice
  *   c.on('state', s => ...);     // 'connecting' | 'live' | 'reconnecting' | 'closed'
  *   c.on('members', e => ...);   // {room, members: [{name, guest}]}: who is online
+ *   c.on('signal', s => ...);    // with {watch: ['typing', 'rooms']}: {kind, room, from?, text?}
  *   c.connect();
  *   c.send('lobby', 'hello', 'ada').then(m => ..., err => err.code);
  *   c.search('budget', {room: 'lobby'}).then(({results, next}) => ...);
@@ -20,14 +21,15 @@
  * and reports what happens on it; it never reconnects by itself. That keeps
  * resuming exact (from the Client's cursor) on every transport:
  *
- *   transport.open({base, rooms, cursor, last, credentials, jsonp, pollTimeout, session, name},
- *                  {open, message, members, cursor, session, error})
+ *   transport.open({base, rooms, watch, cursor, last, credentials, jsonp, pollTimeout, session, name},
+ *                  {open, message, signal, members, cursor, session, error})
  *     -> {close(), send?(room, text, name, timeoutMs) -> Promise}
  *
  * `open()` is called once the stream is established (live), `message(m)`
  * for each message object, `members({room, members})` for each member list
  * the server sends (control data: it has no id and never moves the
- * cursor), `cursor(id)` when the server vouches that every message up to
+ * cursor), `signal(s)` for each signal the stream watches (typing, room
+ * list changes: no id either), `cursor(id)` when the server vouches that every message up to
  * id has been delivered, `session(sid)` when a long-poll session is handed
  * out, `error(err)` once when the connection is lost (after which the
  * transport must stay silent).
@@ -37,6 +39,7 @@
 
   const STATES = ['connecting', 'live', 'reconnecting', 'closed'];
   const KINDS = ['message', 'join', 'leave', 'notice', 'delete']; // SSE event names: the message kinds
+  const SIGNALS = ['typing', 'rooms']; // SSE event names of signals: no id, never stored
   const AUTO = ['ws', 'sse', 'poll']; // best first
 
   // ---- errors -----------------------------------------------------------
@@ -179,6 +182,7 @@
   // guest's name for presence (a logged-in stream is present as its user).
   function streamQuery(opts, cursorParam) {
     const q = ['rooms=' + opts.rooms.map(encodeURIComponent).join(',')];
+    if (opts.watch && opts.watch.length) q.push('watch=' + opts.watch.map(encodeURIComponent).join(','));
     if (opts.cursor != null) {
       q.push(cursorParam + '=' + encodeURIComponent(String(opts.cursor)));
     } else if (opts.last > 0) {
@@ -225,6 +229,17 @@
         on.message(m);
       };
       KINDS.forEach((k) => es.addEventListener(k, onEvent));
+      // A signal has no id: EventSource keeps its Last-Event-ID.
+      SIGNALS.forEach((k) => es.addEventListener(k, (ev) => {
+        if (done) return;
+        let s;
+        try {
+          s = JSON.parse(ev.data);
+        } catch (err) {
+          return;
+        }
+        on.signal(s);
+      }));
       // "event: members" has no id: EventSource keeps its Last-Event-ID, and
       // the Client's cursor moves only with messages.
       es.addEventListener('members', (ev) => {
@@ -294,8 +309,9 @@
           return;
         }
         if (!f || typeof f !== 'object') return;
-        if (f.type == null) { // an event: a bare Message
-          on.message(f);
+        if (f.type == null) { // an event: a bare Message, or a signal (no id)
+          if (typeof f.id === 'number') on.message(f);
+          else on.signal(f);
           return;
         }
         switch (f.type) {
@@ -374,7 +390,7 @@
 
       const next = () => {
         if (done) return;
-        const q = streamQuery({ rooms: opts.rooms, cursor, last: opts.last, name: opts.name }, 'cursor');
+        const q = streamQuery({ rooms: opts.rooms, watch: opts.watch, cursor, last: opts.last, name: opts.name }, 'cursor');
         // The first poll answers at once, so that 'live' means something;
         // then the server holds each poll until there is news.
         const wait = live ? opts.pollTimeout : 0;
@@ -403,7 +419,11 @@
               if (e && !done) on.members(e);
             });
           }
-          (Array.isArray(d.events) ? d.events : []).forEach((m) => { if (!done) on.message(m); });
+          (Array.isArray(d.events) ? d.events : []).forEach((m) => {
+            if (done || !m) return;
+            if (typeof m.id === 'number') on.message(m);
+            else on.signal(m);
+          });
           if (done) return;
           if (typeof d.cursor === 'number') {
             cursor = d.cursor;
@@ -480,6 +500,9 @@
       // A guest's display name: streams carry it (?name=) so that the guest
       // is present in the rooms. Logged-in users need none.
       this._name = o.name ? String(o.name) : null;
+      // The signals the streams ask for: 'typing', 'rooms' (room list
+      // changes). They arrive as 'signal' events.
+      this.watch = Array.isArray(o.watch) ? o.watch.slice() : [];
 
       // The transports to try, best first.
       const t = o.transport || 'auto';
@@ -638,6 +661,11 @@
         message: (m) => {
           if (this._conn === conn) this._receive(m);
         },
+        signal: (s) => {
+          if (this._conn === conn && s && typeof s === 'object' && typeof s.kind === 'string' && typeof s.room === 'string') {
+            this._emit('signal', s);
+          }
+        },
         members: (e) => {
           if (this._conn === conn && e && typeof e.room === 'string' && Array.isArray(e.members)) {
             this._emit('members', { room: e.room, members: e.members });
@@ -659,7 +687,7 @@
       };
       try {
         conn = t.open({
-          base: this.base, rooms: this.rooms, cursor: this._cursor, last: this.last,
+          base: this.base, rooms: this.rooms, watch: this.watch, cursor: this._cursor, last: this.last,
           credentials: this.credentials, jsonp: this.jsonp, pollTimeout: this.pollTimeout,
           session: this._session, name: this._name,
         }, on);
@@ -750,6 +778,13 @@
       const body = { text };
       if (name != null && name !== '') body.name = name;
       return this._http('POST', '/api/rooms/' + encodeURIComponent(room) + '/messages', body);
+    }
+
+    // typing tells the room's watchers that we are typing (a signal: not
+    // stored). Call it at most every couple of seconds while typing; the
+    // server refuses a flood with 429. name is a guest's display name.
+    typing(room, name) {
+      return this._http('POST', '/api/rooms/' + encodeURIComponent(room) + '/typing', name ? { name } : {});
     }
 
     // _settled resolves once the state is no longer 'connecting', or after

@@ -57,6 +57,26 @@ export function onStreamError(err) {
   }
 }
 
+// roomsChanged follows a room list signal: a room was created, deleted or
+// made private or public. Read the list again; a room we follow that is
+// gone from it is dropped from the stream (pruneRooms).
+let listTimer = null;
+let mayLose = false; // a room we follow was deleted or made private
+export function roomsChanged(s) {
+  if (s.text !== 'created' && state.subscribed.indexOf(s.room) >= 0) mayLose = true;
+  if (listTimer) return; // a burst of changes: one read
+  listTimer = setTimeout(() => {
+    listTimer = null;
+    if (mayLose) {
+      mayLose = false;
+      prunedAt = 0;
+      pruneRooms();
+    } else {
+      refreshRooms();
+    }
+  }, 100);
+}
+
 // pruneRooms follows a stream refused for one of its rooms: we were
 // removed from a private room, or it was deleted. Keep only the rooms the
 // server still lists for us and reopen the stream with those; without

@@ -21,6 +21,7 @@
  *   #dm-section #dms > li > button.room.dm[data-room="@a,b"][data-user][aria-current]
  *   #new-room #new-room-private #create-room #room-error #room-title #room-badge #new-below
  *   #messages > li.msg[data-id][data-kind] > time.time, .from, .text
+ *   #typing[data-names] ("ada is typing…", the names comma-separated)
  *   #outbox > li.out.(sending|failing|rejected) > .from, .text, .state
  *   account: #guest-who #login-open #user-who #me #logout #account-error
  *   #auth-panel #login-form[data-mode=login|register] #login-name
@@ -54,8 +55,9 @@ import { createRoom, openDirect, openRoom, refreshRooms, roomFromHash } from './
 import { onMembers, presenceFrom, showMembersPanel } from './people.js';
 import { autosize, onInputKey, submitLine, updateCounter, wakeSender } from './outbox.js';
 import { closeSearch, moreResults, onResultClick, submitSearch } from './search.js';
-import { onStreamError, showState } from './connection.js';
+import { onStreamError, roomsChanged, showState } from './connection.js';
 import { initRoomTools } from './roomtools.js';
+import { onComposerInput, onTypingSignal, stoppedTyping } from './typing.js';
 
 // ---- start ------------------------------------------------------------
 
@@ -67,7 +69,9 @@ function transportFromQuery() {
 }
 
 async function start() {
-  state.client = new Parley.Client({ rooms: ['lobby'], last: HISTORY_LIMIT, transport: transportFromQuery() });
+  state.client = new Parley.Client({
+    rooms: ['lobby'], last: HISTORY_LIMIT, transport: transportFromQuery(), watch: ['rooms', 'typing'],
+  });
   initName();
   initRoomTools();
 
@@ -75,6 +79,7 @@ async function start() {
   ui.input.addEventListener('keydown', onInputKey);
   ui.input.addEventListener('input', autosize);
   ui.input.addEventListener('input', updateCounter);
+  ui.input.addEventListener('input', onComposerInput);
   ui.newRoomForm.addEventListener('submit', createRoom);
   ui.loginForm.addEventListener('submit', submitLogin);
   ui.authMode.addEventListener('click', () => {
@@ -165,7 +170,12 @@ async function start() {
   state.client.on('state', showState);
   state.client.on('message', (m) => {
     presenceFrom(m);
+    if (m.kind === 'message') stoppedTyping(m.room, m.from);
     addMessage(m, true);
+  });
+  state.client.on('signal', (s) => {
+    if (s.kind === 'typing') onTypingSignal(s);
+    else if (s.kind === 'rooms') roomsChanged(s);
   });
   state.client.on('members', onMembers);
   state.client.on('error', onStreamError);

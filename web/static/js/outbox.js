@@ -5,6 +5,7 @@ import { isDirect, loggedIn, peerOf, roomState, state, ui } from './state.js';
 import { span } from './dom.js';
 import { currentName, myName, postingAsGuest } from './account.js';
 import { addMessage, jumpToLatest, scrollToBottom } from './messages.js';
+import { lineSent } from './typing.js';
 
 // ---- outgoing queue ---------------------------------------------------
 
@@ -168,6 +169,7 @@ export function submitLine(ev) {
   ui.input.value = '';
   updateCounter();
   autosize();
+  lineSent();
   enqueue(text);
 }
 

@@ -22,6 +22,7 @@ import { loadInvitations, renderRoomTools } from './roomtools.js';
 import { currentName } from './account.js';
 import { loadHistory, renderCurrentRoom, resetWindow } from './messages.js';
 import { loadMembers, membersFresh, showMembersPanel } from './people.js';
+import { renderTyping } from './typing.js';
 
 // badge: a visible mark ('private'), said by ariaLabel already.
 function roomItem(name, label, ariaLabel, o) {
@@ -170,6 +171,7 @@ export function openRoom(name) {
   const b = document.querySelector('.sidebar [aria-current="true"]');
   if (b && b.scrollIntoView) b.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   renderCurrentRoom();
+  renderTyping();
   loadHistory(r);
   if (state.client.state === 'live' && !membersFresh.has(name)) loadMembers(name);
 }

@@ -77,6 +77,7 @@ export const ui = {
   olderBar: $('older-bar'),
   olderNote: $('older-note'),
   jumpLatest: $('jump-latest'),
+  typing: $('typing'),
 };
 
 // state is what the modules share and change: one object, since a module
