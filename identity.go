@@ -13,6 +13,11 @@ type Identity struct {
 	Name  string // "" when anonymous
 	Kind  IdentityKind
 	Admin bool // a server administrator (users only)
+	// GuestKey, for a guest, identifies the browser behind it (a hash of
+	// its guest cookie; "" when unknown), so that a guest name held by
+	// someone online is not taken by someone else, while the same
+	// browser's tabs and reloads keep it. Never shown.
+	GuestKey string
 
 	// Rooms, when not nil, limits a connection to these rooms: an
 	// application's connection token names the rooms it allows.

@@ -148,6 +148,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request) {
 	id := authn.From(r.Context())
+	if s.people != nil && r.URL.Query().Get("callback") == "" {
+		authn.EnsureGuestCookie(w, r, s.people.SecureCookie || realip.HTTPS(r))
+	}
 	writeJSONStatus(w, http.StatusOK, map[string]any{
 		"name": id.Name, "kind": id.Kind.String(), "admin": id.Admin,
 		"max_text": s.chat.MaxTextLen(), // so that a page can count before sending

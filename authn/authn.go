@@ -46,6 +46,10 @@ type Resolver struct {
 	// Lookalike returns the account whose name looks like name (the same
 	// Unicode skeleton), "" if none; nil: names are compared exactly.
 	Lookalike func(ctx context.Context, name string) (string, error)
+	// GuestNameTaken reports whether a guest online goes by name from
+	// another browser than the one with guest key key; nil: guest names
+	// are not checked against the people online.
+	GuestNameTaken func(name, key string) bool
 }
 
 type ctxKey struct{}
@@ -68,6 +72,7 @@ func From(ctx context.Context) parley.Identity {
 // context; requests with bad credentials are answered through writeErr.
 func (a *Resolver) Middleware(next http.Handler, writeErr func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(WithGuestKey(r.Context(), guestKeyOf(r)))
 		id, err := a.Identify(r)
 		if errors.Is(err, errStaleCookie) {
 			// The page cannot read its HttpOnly cookie, so it could never
@@ -216,7 +221,11 @@ func (a *Resolver) Guest(ctx context.Context, id parley.Identity, name string, v
 				return id, parley.Errorf(parley.EConflict, "the name %q looks like another person's: choose a name that does not", name)
 			}
 		}
-		return parley.Identity{Name: name, Kind: parley.Guest}, nil
+		key := guestKey(ctx)
+		if a.GuestNameTaken != nil && a.GuestNameTaken(name, key) {
+			return id, parley.Errorf(parley.EConflict, "the name %q is in use by a guest who is online: choose another name", name)
+		}
+		return parley.Identity{Name: name, Kind: parley.Guest, GuestKey: key}, nil
 	case "":
 		return id, parley.Errorf(parley.EConflict, "the name %q is not available: choose another name, or log in if it is yours", name)
 	default:

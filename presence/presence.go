@@ -17,6 +17,10 @@ import (
 type Person struct {
 	Name  string `json:"name"`
 	Guest bool   `json:"guest,omitempty"`
+	// Key, for a guest, is the browser's guest key (parley.Identity's
+	// GuestKey). The tracker keeps it to answer GuestNameTaken; Members
+	// and Snapshot never return it.
+	Key string `json:"-"`
 }
 
 // Change is a user entering or leaving a room.
@@ -31,6 +35,7 @@ type Tracker struct {
 	mu       sync.Mutex
 	sessions map[string]*session          // by session ID
 	rooms    map[string]map[string]*count // room -> user name -> sessions
+	guests   map[string]map[string]int    // guest name -> guest key -> sessions
 }
 
 type session struct {
@@ -45,7 +50,7 @@ type count struct {
 
 // New returns an empty tracker.
 func New() *Tracker {
-	return &Tracker{sessions: make(map[string]*session), rooms: make(map[string]map[string]*count)}
+	return &Tracker{sessions: make(map[string]*session), rooms: make(map[string]map[string]*count), guests: make(map[string]map[string]int)}
 }
 
 // Set puts session id of person into exactly rooms (adding the session if
@@ -57,6 +62,14 @@ func (t *Tracker) Set(id string, p Person, rooms []string) []Change {
 	if !ok {
 		s = &session{person: p}
 		t.sessions[id] = s
+		if p.Guest {
+			keys := t.guests[p.Name]
+			if keys == nil {
+				keys = make(map[string]int)
+				t.guests[p.Name] = keys
+			}
+			keys[p.Key]++
+		}
 	}
 	var changes []Change
 	for _, r := range s.rooms {
@@ -83,6 +96,16 @@ func (t *Tracker) Remove(id string) []Change {
 		return nil
 	}
 	delete(t.sessions, id)
+	if p := s.person; p.Guest {
+		if keys := t.guests[p.Name]; keys != nil {
+			if keys[p.Key]--; keys[p.Key] <= 0 {
+				delete(keys, p.Key)
+			}
+			if len(keys) == 0 {
+				delete(t.guests, p.Name)
+			}
+		}
+	}
 	var changes []Change
 	for _, r := range s.rooms {
 		changes = t.leave(changes, r, s.person)
@@ -96,7 +119,7 @@ func (t *Tracker) Members(room string) []Person {
 	defer t.mu.Unlock()
 	people := make([]Person, 0, len(t.rooms[room]))
 	for _, c := range t.rooms[room] {
-		people = append(people, c.person)
+		people = append(people, c.person.public())
 	}
 	slices.SortFunc(people, func(a, b Person) int { return strings.Compare(a.Name, b.Name) })
 	return people
@@ -108,6 +131,27 @@ func (t *Tracker) Present(room, name string) bool {
 	defer t.mu.Unlock()
 	_, ok := t.rooms[room][name]
 	return ok
+}
+
+// GuestNameTaken reports whether a guest online on this node goes by name
+// from another browser than key's: one with a key, different from key. A
+// guest without a key (a client that keeps no cookie) holds nothing
+// against others, since its own reconnection could not be told apart.
+func (t *Tracker) GuestNameTaken(name, key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := range t.guests[name] {
+		if k != "" && k != key {
+			return true
+		}
+	}
+	return false
+}
+
+// public is p as others may see it: without its key.
+func (p Person) public() Person {
+	p.Key = ""
+	return p
 }
 
 // Sessions returns the number of tracked sessions.
@@ -161,7 +205,7 @@ func (t *Tracker) Snapshot() map[string][]Person {
 	for room, people := range t.rooms {
 		list := make([]Person, 0, len(people))
 		for _, c := range people {
-			list = append(list, c.person)
+			list = append(list, c.person.public())
 		}
 		out[room] = list
 	}

@@ -85,7 +85,7 @@ func (p *presenceHub) Enter(id parley.Identity, rooms []string) stream.Session {
 	s := &presenceSession{
 		hub:    p,
 		id:     "s" + strconv.FormatUint(p.next.Add(1), 36),
-		person: presence.Person{Name: id.Name, Guest: id.Kind == parley.Guest},
+		person: presence.Person{Name: id.Name, Guest: id.Kind == parley.Guest, Key: id.GuestKey},
 	}
 	s.Move(rooms)
 	return s

@@ -311,7 +311,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	apiErrs := api.Errors{Log: cfg.Logger}
 	looks := &lookalikes{store: store, now: time.Now}
-	resolver := &authn.Resolver{Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests, Lookalike: looks.account}
+	resolver := &authn.Resolver{
+		Users: store, Verifier: cfg.Tokens, Guests: !cfg.NoGuests, Lookalike: looks.account,
+		GuestNameTaken: s.presence.tracker.GuestNameTaken,
+	}
 	// One login limiter for every way to log in (web and IRC), so that
 	// lockouts count all attempts on an account.
 	logins := auth.NewLoginLimiter(auth.LimiterConfig{})

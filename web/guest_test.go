@@ -49,3 +49,36 @@ func TestBrowserGuestsAndDisguisedLines(t *testing.T) {
 		}
 	}
 }
+
+// A guest name in use by a guest who is online cannot be taken from
+// another browser: the page says so and the newcomer is not listed under
+// it; the holder's own reload keeps it (issue 15).
+func TestBrowserGuestNameInUseIsRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	execPath := findBrowser(t)
+	ts := startServer(t)
+	browser := startBrowser(t, execPath)
+
+	ann := openChat(t, browser, ts.URL(), "ann")
+	ann.setName("ann")
+	ann.waitMember("ann")
+
+	other := openChat(t, browser, ts.URL(), "other")
+	other.setName("ann")
+	other.waitJS(`document.getElementById('account-error').textContent.includes('in use by a guest who is online')`)
+	// Listed once: the holder, not the newcomer.
+	if n := run(other, chromedp.Evaluate[int](`document.querySelectorAll('#members .member[data-name="ann"]').length`)); n != 1 {
+		t.Errorf("ann is listed %d times, want once", n)
+	}
+
+	// ann reloads: her browser keeps her name.
+	ann.do(chromedp.Reload())
+	ann.waitJS(`document.getElementById('status').textContent === 'live'`)
+	ann.do(chromedp.SendKeys(chromedp.ID("input"), "back again\n"))
+	ann.waitMessage("ann", "back again")
+	if e := run(ann, chromedp.Evaluate[string](`document.getElementById('account-error').textContent`)); e != "" {
+		t.Errorf("after a reload ann is told %q", e)
+	}
+}

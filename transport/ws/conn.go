@@ -58,6 +58,9 @@ type conn struct {
 	ws  *websocket.Conn
 	key string          // rate-limit key: the client's IP address
 	id  parley.Identity // who connected (see authn)
+	// guestKey is the browser's guest key (authn.GuestCookie), for a
+	// guest name given on a send.
+	guestKey string
 
 	hereMu sync.Mutex
 	here   stream.Session // presence; nil for anonymous connections

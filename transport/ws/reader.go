@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/authn"
 	"github.com/parley-chat/parley/internal/strictjson"
 	"github.com/parley-chat/parley/stream"
 )
@@ -121,7 +122,7 @@ func (c *conn) send(ref json.RawMessage, m clientMessage) {
 			return
 		}
 		var err error
-		if id, err = c.h.guest(c.h.ctx, m.Name); err != nil {
+		if id, err = c.h.guest(authn.WithGuestKey(c.h.ctx, c.guestKey), m.Name); err != nil {
 			c.reject(ref, err)
 			return
 		}

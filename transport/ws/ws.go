@@ -302,6 +302,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		h:          h,
 		key:        clientKey(r),
 		id:         authn.From(r.Context()),
+		guestKey:   authn.GuestKeyFrom(r.Context()),
 		cmds:       make(chan command, cmdQueueLen),
 		wake:       make(chan struct{}, 1),
 		done:       make(chan struct{}),
