@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/parley-chat/parley/transcript"
@@ -109,14 +112,22 @@ func remoteExport(ctx context.Context, rf *remoteFlags, opt transcript.Options, 
 
 // writeFileAtomic runs write into a temporary file next to path and
 // renames it to path when write succeeds; on failure path is untouched.
-// The file is readable by its owner only (0600): transcripts may hold
-// private conversations.
+// The file gets the permissions any new file gets (0666 less the umask),
+// as with a shell's "> file", or keeps those of the file it replaces: who
+// may read a transcript is the user's umask's and directory's business
+// (set umask 077 for private ones).
 func writeFileAtomic(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := createTemp(path)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name()) // after a successful rename, nothing to remove
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			f.Close()
+			return err
+		}
+	}
 	if err := write(f); err != nil {
 		f.Close()
 		return err
@@ -125,4 +136,17 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+// createTemp creates a new file next to path, with mode 0666 less the
+// umask (os.CreateTemp would make it 0600).
+func createTemp(path string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+strconv.FormatUint(rand.Uint64(), 36)+".tmp")
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("creating a temporary file next to %s: too many name collisions", path)
 }

@@ -157,8 +157,27 @@ func TestExportLocal(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), "**ada**: staff budget secret") {
 		t.Fatalf("exported file: %v\n%s", err, b)
 	}
+	// A new file gets what any new file gets (0666 less the umask), as
+	// with "> file" (issue 15: it was always 0600).
+	probe := filepath.Join(t.TempDir(), "probe")
+	pf, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY, 0o666)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf.Close()
+	want, _ := os.Stat(probe)
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != want.Mode().Perm() {
+		t.Errorf("exported file mode %v, want %v (0666 less the umask)", fi.Mode().Perm(), want.Mode().Perm())
+	}
+	// A file replaced keeps its mode: a private transcript stays private.
+	if err := os.Chmod(file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCmd(t, export, "staff", "--db", db, "--format", "md", "-o", file); err != nil {
+		t.Fatal(err)
+	}
 	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
-		t.Errorf("exported file mode %v, want 0600: transcripts may be private", fi.Mode().Perm())
+		t.Errorf("re-exported file mode %v, want the 0600 it had", fi.Mode().Perm())
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(file), ".*tmp"))
 	if len(leftovers) != 0 {
