@@ -22,6 +22,8 @@
  *   #new-room #new-room-private #create-room #room-error #room-title #room-badge #new-below
  *   #messages > li.msg[data-id][data-kind] > time.time, .from, .text
  *   #typing[data-names] ("ada is typing…", the names comma-separated)
+ *   .text may hold code, pre > code, strong, em, a.link[rel], span.mention(.me);
+ *   li.msg.mentions-me; room buttons' .mention-count ("@2"); #notify-toggle[aria-pressed]
  *   #outbox > li.out.(sending|failing|rejected) > .from, .text, .state
  *   account: #guest-who #login-open #user-who #me #logout #account-error
  *   #auth-panel #login-form[data-mode=login|register] #login-name
@@ -58,6 +60,7 @@ import { closeSearch, moreResults, onResultClick, submitSearch } from './search.
 import { onStreamError, roomsChanged, showState } from './connection.js';
 import { initRoomTools } from './roomtools.js';
 import { onComposerInput, onTypingSignal, stoppedTyping } from './typing.js';
+import { renderNotify, toggleNotify } from './notify.js';
 
 // ---- start ------------------------------------------------------------
 
@@ -74,6 +77,8 @@ async function start() {
   });
   initName();
   initRoomTools();
+  renderNotify();
+  ui.notifyToggle.addEventListener('click', toggleNotify);
 
   ui.composer.addEventListener('submit', submitLine);
   ui.input.addEventListener('keydown', onInputKey);

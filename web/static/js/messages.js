@@ -9,6 +9,7 @@ import {
   isDirect,
   loggedIn,
   markSeen,
+  members,
   peerOf,
   roomLabel,
   roomState,
@@ -18,6 +19,8 @@ import {
   unseen,
 } from './state.js';
 import { pad2, parseTime, span } from './dom.js';
+import { formatText, mentions } from './format.js';
+import { notify } from './notify.js';
 import { myName } from './account.js';
 import { renderRoomBadge, renderRooms } from './rooms.js';
 import { renderMembers } from './people.js';
@@ -70,10 +73,44 @@ function messageElement(m) {
   li.append(t, ' ', span('from', m.from || ''));
   // A guest's line says so: a guest cannot pass for an account.
   if (m.guest) li.append(' ', span('guest-tag', 'guest'));
-  li.append(' ', span('text', displayText(m, kind)));
+  if (kind === 'message') {
+    // Light formatting, links and mentions, built as DOM nodes.
+    const f = formatText(m.text || '', { me: myName(), known: (name) => knownIn(m.room, name) });
+    const text = span('text', '');
+    text.append(...f.nodes);
+    li.append(' ', text);
+    if (f.mentionsMe && m.from !== myName()) li.classList.add('mentions-me');
+  } else {
+    li.append(' ', span('text', displayText(m, kind)));
+  }
   const r = rooms.get(m.room);
   if (r && r.target === m.id) li.classList.add('target');
   return li;
+}
+
+// knownIn reports whether name is someone of room: online there, or the
+// author of a line we hold. Only their @mentions are marked.
+function knownIn(room, name) {
+  const want = name.toLowerCase();
+  const here = members.get(room);
+  if (here) {
+    for (const n of here.keys()) if (n.toLowerCase() === want) return true;
+  }
+  const r = rooms.get(room);
+  return !!r && r.msgs.some((x) => x.from && x.from.toLowerCase() === want);
+}
+
+// counted notes an unseen live line of another room (or of the open room
+// while the page is in the background): unread, mentions, and a browser
+// notification for a mention or a direct message.
+function counted(r, m) {
+  const forMe = mentions(m.text, myName()) || isDirect(m.room);
+  if (m.room !== state.current) {
+    r.unread++;
+    if (forMe) r.mentions++;
+    renderRooms();
+  }
+  if (forMe) notify(m);
 }
 
 // addMessage files a confirmed message under its room, in id order, and
@@ -98,10 +135,7 @@ export function addMessage(m, live) {
     if (live && kindOf(m) === 'message') {
       r.missed++;
       if (m.room === state.current) renderOlderBar();
-      else if (m.from !== myName() && unseen(m)) {
-        r.unread++;
-        renderRooms();
-      }
+      else if (m.from !== myName() && unseen(m)) counted(r, m);
     }
     return;
   }
@@ -119,12 +153,10 @@ export function addMessage(m, live) {
   }
 
   if (m.room !== state.current) {
-    if (live && kindOf(m) === 'message' && m.from !== myName() && unseen(m)) {
-      r.unread++;
-      renderRooms();
-    }
+    if (live && kindOf(m) === 'message' && m.from !== myName() && unseen(m)) counted(r, m);
     return;
   }
+  if (live && kindOf(m) === 'message' && m.from !== myName() && document.hidden) counted(r, m);
   markSeen(m.room, m.id);
   const stick = atBottom();
   if (trimmed && ui.messages.firstElementChild) ui.messages.firstElementChild.remove();

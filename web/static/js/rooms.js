@@ -28,10 +28,11 @@ import { renderTyping } from './typing.js';
 function roomItem(name, label, ariaLabel, o) {
   const r = roomState(name);
   const unread = name !== state.current ? r.unread : 0;
+  const mentioned = name !== state.current ? r.mentions : 0;
   const isCurrent = name === state.current;
   return {
     key: name,
-    sig: JSON.stringify([label, ariaLabel, o, unread, isCurrent]),
+    sig: JSON.stringify([label, ariaLabel, o, unread, mentioned, isCurrent]),
     fill(li) {
       let b = li.firstElementChild;
       if (!b) {
@@ -55,6 +56,12 @@ function roomItem(name, label, ariaLabel, o) {
         count.setAttribute('aria-hidden', 'true');
         parts.push(count);
         aria += ', ' + unread + ' unread';
+      }
+      if (mentioned > 0) {
+        const count = span('mention-count', '@' + mentioned);
+        count.setAttribute('aria-hidden', 'true');
+        parts.push(count);
+        aria += ', ' + mentioned + (mentioned === 1 ? ' mention' : ' mentions');
       }
       b.replaceChildren(...parts);
       if (aria !== label) b.setAttribute('aria-label', aria);
@@ -141,6 +148,7 @@ function subscribe(name) {
     if (old) {
       resetWindow(old);
       old.unread = 0;
+      old.mentions = 0;
     }
     members.delete(gone);
     membersFresh.delete(gone);
@@ -165,6 +173,7 @@ export function openRoom(name) {
   if (isDirect(name)) directRooms.add(name);
   const r = roomState(name);
   r.unread = 0;
+  r.mentions = 0;
   if (roomFromHash() !== name) history.replaceState(null, '', '#' + name);
   subscribe(name);
   renderRooms();

@@ -78,6 +78,7 @@ export const ui = {
   olderNote: $('older-note'),
   jumpLatest: $('jump-latest'),
   typing: $('typing'),
+  notifyToggle: $('notify-toggle'),
 };
 
 // state is what the modules share and change: one object, since a module
@@ -117,6 +118,7 @@ export function roomState(name) {
       ids: new Set(),
       history: 'none', // 'none' | 'loading' | 'done'
       unread: 0,
+      mentions: 0, // unread lines that mention us
       outgoing: [], // elements of this room's pending or rejected lines
       // An earlier window (a search hit in context) rather than the
       // newest messages: live messages are not added to it (there may be
