@@ -17,6 +17,12 @@ const (
 	// in the same transaction (see MessageDeleter), and like every entry
 	// it is delivered live and on resume, so clients drop the message.
 	KindDelete = "delete"
+
+	// Change entries (see conversation.go): each references the message
+	// it changes by Ref and is folded into it by reads for display.
+	KindEdit    = "edit"    // Text is the new text of message Ref
+	KindReact   = "react"   // From reacts to message Ref with the emoji Text
+	KindUnreact = "unreact" // From takes back the reaction Text on message Ref
 )
 
 // Kinds of signal: ephemeral events, never stored (see NewSignal).
@@ -48,6 +54,20 @@ type Message struct {
 	// pages and transcripts mark such lines, so that a guest cannot pass
 	// for someone with an account.
 	Guest bool `json:"guest,omitempty"`
+
+	// Ref is the message a change entry (edit, react, unreact, delete)
+	// applies to; 0 on other kinds.
+	Ref int64 `json:"ref,omitempty"`
+	// ReplyTo is the message of the same room a chat line answers; 0 for
+	// none.
+	ReplyTo int64 `json:"reply_to,omitempty"`
+	// Edited is the time of the latest edit of a chat line; zero if never
+	// edited. The store keeps Text the current (edited) text.
+	Edited time.Time `json:"edited,omitzero"`
+	// Reactions are the current reactions to a chat line, set by reads
+	// for display (history, search, transcripts); resume delivers the
+	// react and unreact entries themselves instead.
+	Reactions []Reaction `json:"reactions,omitempty"`
 
 	// Idem, on the first message a request stores, records the request's
 	// idempotency key (see IdempotencyStore). Stored, never sent.

@@ -22,18 +22,20 @@ import (
 // that makes IDs increase in commit order on every node. A data-modifying
 // WITH runs to completion even though the final SELECT does not read it.
 //
-// $1 is the batch size; $2..$9 are parallel arrays (room, kind, from,
-// text, time, guest, idempotency key and request, "" for none), numbered
+// $1 is the batch size; $2..$11 are parallel arrays (room, kind, from,
+// text, time, guest, idempotency key and request, "" for none, ref and
+// reply_to, 0 for none), numbered
 // in slice order by WITH ORDINALITY.
 const appendSQL = `
 WITH next AS (
 	UPDATE counters SET value = value + $1 WHERE name = 'message_id' RETURNING value
 ), inserted AS (
-	INSERT INTO messages (id, room, kind, from_name, text, created, guest, idem_key, idem_request)
+	INSERT INTO messages (id, room, kind, from_name, text, created, guest, idem_key, idem_request, ref, reply_to)
 	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created, m.guest,
-		NULLIF(m.idem_key, ''), NULLIF(m.idem_request, '')
-	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[], $9::text[])
-		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, idem_key, idem_request, ord)
+		NULLIF(m.idem_key, ''), NULLIF(m.idem_request, ''), m.ref, m.reply_to
+	FROM next, unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[], $9::text[],
+		$10::bigint[], $11::bigint[])
+		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, idem_key, idem_request, ref, reply_to, ord)
 )
 SELECT value FROM next`
 
@@ -64,6 +66,8 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		guest = make([]bool, n)
 		ikeys = make([]string, n)
 		ireqs = make([]string, n)
+		refs  = make([]int64, n)
+		repls = make([]int64, n)
 	)
 	for i, m := range msgs {
 		if m == nil {
@@ -78,13 +82,14 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 			return err
 		}
 		rooms[i], kinds[i], froms[i], texts[i], guest[i] = m.Room, m.Kind, m.From, m.Text, m.Guest
+		refs[i], repls[i] = m.Ref, m.ReplyTo
 		if m.Idem != nil {
 			ikeys[i], ireqs[i] = m.Idem.Key, m.Idem.Request+":"+strconv.Itoa(m.Idem.Count)
 		}
 	}
 
 	var last int64
-	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest, ikeys, ireqs).Scan(&last)
+	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest, ikeys, ireqs, refs, repls).Scan(&last)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		switch {
@@ -135,7 +140,7 @@ func (s *Store) missingRooms(ctx context.Context, rooms []string, cause error) e
 	return fmt.Errorf("postgres: append: %w: %w", nf, cause)
 }
 
-const selectMessage = `SELECT id, room, kind, from_name, text, created, guest FROM messages `
+const selectMessage = `SELECT id, room, kind, from_name, text, created, guest, ref, reply_to, edited FROM messages `
 
 // After returns up to limit messages with ID > after in any of rooms, in
 // ascending ID order. Unknown rooms simply match nothing.
@@ -165,7 +170,8 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]parley.Mes
 }
 
 // Before returns up to limit messages of room with ID < before, the newest
-// ones, in ascending ID order. before <= 0 means the newest.
+// ones, in ascending ID order, with their reactions. before <= 0 means the
+// newest.
 func (s *Store) Before(ctx context.Context, room string, before int64, limit int) ([]parley.Message, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
@@ -182,6 +188,9 @@ func (s *Store) Before(ctx context.Context, room string, before int64, limit int
 		return nil, s.wrap("before", err)
 	}
 	slices.Reverse(msgs)
+	if err := s.attachReactions(ctx, msgs); err != nil {
+		return nil, s.wrap("before", err)
+	}
 	return msgs, nil
 }
 
@@ -206,11 +215,17 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 	defer rows.Close()
 	msgs := make([]parley.Message, 0, min(limit, 256))
 	for rows.Next() {
-		var m parley.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest); err != nil {
+		var (
+			m      parley.Message
+			edited *time.Time
+		)
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest, &m.Ref, &m.ReplyTo, &edited); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		m.Time = m.Time.UTC()
+		if edited != nil {
+			m.Edited = edited.UTC()
+		}
 		msgs = append(msgs, m)
 	}
 	if err := rows.Err(); err != nil {

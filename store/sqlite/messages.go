@@ -71,7 +71,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		if m.Idem != nil {
 			idemKey, idemReq = m.Idem.Key, m.Idem.Request+":"+strconv.Itoa(m.Idem.Count)
 		}
-		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i], m.Guest, idemKey, idemReq)
+		res, err := insert.ExecContext(ctx, m.Room, m.Kind, m.From, m.Text, nanos[i], m.Guest, idemKey, idemReq, m.Ref, m.ReplyTo)
 		if err != nil {
 			if m.Idem != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: messages.idem_key") {
 				return errIdemUsed
@@ -94,7 +94,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 	return nil
 }
 
-const selectMessage = `SELECT id, room, kind, from_name, text, created, guest FROM messages `
+const selectMessage = `SELECT id, room, kind, from_name, text, created, guest, ref, reply_to, edited FROM messages `
 
 // After returns up to limit messages with ID > after in any of rooms, in
 // ascending ID order. Unknown rooms simply match nothing.
@@ -134,7 +134,8 @@ func (s *Store) Since(ctx context.Context, after int64, limit int) ([]parley.Mes
 }
 
 // Before returns up to limit messages of room with ID < before, the newest
-// ones, in ascending ID order. before <= 0 means the newest.
+// ones, in ascending ID order, with their reactions. before <= 0 means the
+// newest.
 func (s *Store) Before(ctx context.Context, room string, before int64, limit int) ([]parley.Message, error) {
 	if err := s.checkOpen(); err != nil {
 		return nil, err
@@ -151,6 +152,9 @@ func (s *Store) Before(ctx context.Context, room string, before int64, limit int
 		return nil, wrap("before", err)
 	}
 	slices.Reverse(msgs)
+	if err := s.attachReactions(ctx, msgs); err != nil {
+		return nil, wrap("before", err)
+	}
 	return msgs, nil
 }
 
@@ -178,13 +182,17 @@ func (s *Store) query(ctx context.Context, limit int, query string, args ...any)
 	msgs := make([]parley.Message, 0, min(limit, 256))
 	for rows.Next() {
 		var (
-			m  parley.Message
-			ns int64
+			m      parley.Message
+			ns     int64
+			edited sql.NullInt64
 		)
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest, &m.Ref, &m.ReplyTo, &edited); err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		m.Time = fromNanos(ns)
+		if edited.Valid {
+			m.Edited = fromNanos(edited.Int64)
+		}
 		msgs = append(msgs, m)
 	}
 	if err := rows.Err(); err != nil {

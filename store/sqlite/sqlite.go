@@ -106,7 +106,7 @@ func (s *Store) open(ctx context.Context, abs string) error {
 	}
 
 	if s.insertMsg, err = s.w.PrepareContext(ctx,
-		`INSERT INTO messages (room, kind, from_name, text, created, guest, idem_key, idem_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		`INSERT INTO messages (room, kind, from_name, text, created, guest, idem_key, idem_request, ref, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		return fmt.Errorf("sqlite: open %s: preparing insert: %w", s.path, err)
 	}
 	if s.roomExists, err = s.w.PrepareContext(ctx,

@@ -80,6 +80,10 @@ func (p *pgDB) read(ctx context.Context, t table, fn func([]any) error) error {
 				}
 			case tTime:
 				v = v.(time.Time).UTC()
+			case tNullTime:
+				if t, ok := v.(time.Time); ok {
+					v = t.UTC()
+				}
 			}
 			row[i] = v
 		}

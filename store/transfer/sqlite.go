@@ -69,6 +69,8 @@ func (s *sqliteDB) read(ctx context.Context, t table, fn func([]any) error) erro
 			scan[i] = new(sql.NullString)
 		case tInt, tBool, tTime:
 			scan[i] = new(int64)
+		case tNullTime:
+			scan[i] = new(sql.NullInt64)
 		case tBytes:
 			scan[i] = new([]byte)
 		}
@@ -92,6 +94,10 @@ func (s *sqliteDB) read(ctx context.Context, t table, fn func([]any) error) erro
 				row[i] = *scan[i].(*int64) != 0
 			case tTime:
 				row[i] = time.Unix(0, *scan[i].(*int64)).UTC()
+			case tNullTime:
+				if ns := scan[i].(*sql.NullInt64); ns.Valid {
+					row[i] = time.Unix(0, ns.Int64).UTC()
+				}
 			case tBytes:
 				row[i] = append([]byte(nil), *scan[i].(*[]byte)...)
 			}

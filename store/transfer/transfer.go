@@ -37,6 +37,7 @@ const (
 	tBool                    // bool (SQLite: 0 or 1)
 	tBytes                   // []byte
 	tTime                    // time.Time (SQLite: Unix nanoseconds; PostgreSQL: timestamptz, microseconds)
+	tNullTime                // time.Time or nil, stored as tTime
 )
 
 // column is one column, named as each store names it.
@@ -81,10 +82,18 @@ var tables = []table{
 	{"room_invites", "room, 2", []column{
 		col("room", tText), {"user", "user_name", tText}, col("invited_by", tText), col("created", tTime),
 	}},
+	{"read_positions", "room, 2", []column{
+		col("room", tText), {"user", "user_name", tText}, col("last_read", tInt),
+	}},
+	// Messages are inserted in ID order, so the target's triggers replay
+	// the log: a deletion deletes nothing more (its target is not in the
+	// source), an edit sets its target's text and time to what the
+	// source's later edits then set again, ending as in the source.
 	{"messages", "id", []column{
 		col("id", tInt), col("room", tText), col("kind", tText), col("from_name", tText),
 		col("text", tText), col("created", tTime), col("guest", tBool),
 		col("idem_key", tNullText), col("idem_request", tNullText),
+		col("ref", tInt), col("reply_to", tInt), col("edited", tNullTime),
 	}},
 }
 
