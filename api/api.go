@@ -104,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 		s.routePeople(cfg.People)
 	}
 	s.routeSearch()
+	s.routeConversation()
 	if cfg.Admin != nil {
 		s.routeAdmin(cfg.Admin)
 	}
@@ -195,8 +196,9 @@ func (s *Server) createRoom(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Text *string `json:"text"`
-		Name string  `json:"name"`
+		Text    *string `json:"text"`
+		Name    string  `json:"name"`
+		ReplyTo int64   `json:"reply_to"` // 0: not a reply
 	}
 	raw, err := s.decodeJSONBody(w, r, &body)
 	if err != nil {
@@ -205,6 +207,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.Text == nil {
 		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, `request body has no "text" field`))
+		return
+	}
+	if body.ReplyTo < 0 {
+		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "reply_to %d is not a message ID: give the ID of the line you answer, or leave it out", body.ReplyTo))
 		return
 	}
 	id, err := s.identity(r, body.Name)
@@ -221,7 +227,8 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	if s.replayed(w, r, idem, first) {
 		return
 	}
-	msg, err := s.chat.PostAsOnce(r.Context(), id, clientKey(r), r.PathValue("room"), *body.Text, idem)
+	line := chat.Line{Room: r.PathValue("room"), Text: *body.Text, ReplyTo: body.ReplyTo}
+	msg, err := s.chat.PostLine(r.Context(), id, clientKey(r), line, idem)
 	if idem != nil && parley.ErrorCode(err) == parley.EConflict && s.replayed(w, r, idem, first) {
 		return // the same request, sent twice at once: the other one stored it
 	}

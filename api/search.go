@@ -188,9 +188,9 @@ func (s *Server) setRetention(w http.ResponseWriter, r *http.Request) {
 // deleteMessage answers DELETE /api/messages/{id} with the stored entry of
 // kind "delete" that records the deletion.
 func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
-	id, ok, err := parley.ParseCursor(r.PathValue("id"))
-	if err != nil || !ok || id == 0 {
-		s.errs.Write(w, r, parley.Errorf(parley.EInvalid, "message ID %.24q is not valid: expected a positive integer", r.PathValue("id")))
+	id, err := messageID(r)
+	if err != nil {
+		s.errs.Write(w, r, err)
 		return
 	}
 	m, err := s.chat.DeleteMessage(r.Context(), authn.From(r.Context()), id)

@@ -23,11 +23,27 @@ func (s *Service) PostAs(ctx context.Context, id parley.Identity, client, room, 
 // the key is stored with the message, and a key stored already fails with
 // EConflict.
 func (s *Service) PostAsOnce(ctx context.Context, id parley.Identity, client, room, text string, idem *parley.Idem) (parley.Message, error) {
-	m, err := s.postAsOnce(ctx, id, client, room, text, idem)
+	return s.PostLine(ctx, id, client, Line{Room: room, Text: text}, idem)
+}
+
+// Line is a chat line to post.
+type Line struct {
+	Room string
+	Text string
+	// ReplyTo, if not 0, is the chat line or notice of Room that the line
+	// answers; it must exist and be readable by the poster.
+	ReplyTo int64
+}
+
+// PostLine is PostAsOnce for a line with more than a room and a text.
+func (s *Service) PostLine(ctx context.Context, id parley.Identity, client string, line Line, idem *parley.Idem) (parley.Message, error) {
+	m, err := s.postAsOnce(ctx, id, client, line, idem)
 	return m, s.counted(1, err)
 }
 
-func (s *Service) postAsOnce(ctx context.Context, id parley.Identity, client, room, text string, idem *parley.Idem) (parley.Message, error) {
+func (s *Service) postAsOnce(ctx context.Context, id parley.Identity, client string, line Line, idem *parley.Idem) (parley.Message, error) {
+	room := line.Room
+	text := line.Text
 	text, err := s.checkText(text)
 	if err != nil {
 		return parley.Message{}, err
@@ -42,10 +58,13 @@ func (s *Service) postAsOnce(ctx context.Context, id parley.Identity, client, ro
 	if err := ValidateName(from); err != nil {
 		return parley.Message{}, err
 	}
+	if err := s.checkReply(ctx, id, room, line.ReplyTo); err != nil {
+		return parley.Message{}, err
+	}
 	if !s.limit.allow(client) {
 		return parley.Message{}, parley.Errorf(parley.ERateLimited, "too many messages: wait a moment and send again")
 	}
-	m := parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text, Guest: id.Kind == parley.Guest}
+	m := parley.Message{Room: room, Kind: parley.KindMessage, From: from, Text: text, Guest: id.Kind == parley.Guest, ReplyTo: line.ReplyTo}
 	if idem != nil {
 		stored := *idem
 		stored.Count = 1

@@ -61,11 +61,13 @@ func (s *Service) Retention(ctx context.Context, id parley.Identity, room string
 // entry is committed and published like any message, so every client
 // following the room, live or on resume, learns of the deletion.
 //
-// A chat line may be deleted by its author (a registered user; a guest
-// cannot prove that a name is theirs, and a line posted under a name
-// before it was registered is not its account's), and any entry by the
-// room's owner and admins, server admins and applications. To a caller
-// who may not read the room the message does not exist.
+// A chat line may be deleted by its author within the edit window (a
+// registered user; a guest cannot prove that a name is theirs, and a line
+// posted under a name before it was registered is not its account's), and
+// any entry, at any time, by the room's owner and admins, server admins
+// and applications. To a caller who may not read the room the message
+// does not exist. The store deletes the line's change entries (edits,
+// reactions) with it.
 func (s *Service) DeleteMessage(ctx context.Context, id parley.Identity, msgID int64) (parley.Message, error) {
 	md, ok := s.store.(parley.MessageDeleter)
 	if !ok {
@@ -88,22 +90,25 @@ func (s *Service) DeleteMessage(ctx context.Context, id parley.Identity, msgID i
 		}
 		return parley.Message{}, err
 	}
-	if m.Kind == parley.KindDelete {
-		return parley.Message{}, parley.Errorf(parley.EInvalid, "entry %d records a deletion; it cannot be deleted", msgID)
+	if m.Kind == parley.KindDelete || parley.IsChange(m.Kind) {
+		return parley.Message{}, parley.Errorf(parley.EInvalid, "entry %d records a change to another message (kind %s); it cannot be deleted: delete the message itself", msgID, m.Kind)
 	}
 	author, err := s.isAuthor(ctx, id, m)
 	if err != nil {
 		return parley.Message{}, err
 	}
-	if !author {
+	if !author || !s.withinWindow(m) {
 		if err := s.manage(ctx, id, m.Room); err != nil {
-			if parley.ErrorCode(err) == parley.EForbidden {
-				return parley.Message{}, parley.Errorf(parley.EForbidden, "only its author and the owner and admins of room %q may delete message %d", m.Room, msgID)
+			switch {
+			case author:
+				return parley.Message{}, s.errPastWindow("delete", m)
+			case parley.ErrorCode(err) != parley.EForbidden:
+				return parley.Message{}, err
 			}
-			return parley.Message{}, err
+			return parley.Message{}, parley.Errorf(parley.EForbidden, "only its author and the owner and admins of room %q may delete message %d", m.Room, msgID)
 		}
 	}
-	return s.commit(ctx, parley.Message{Room: m.Room, Kind: parley.KindDelete, From: actor(id), Text: strconv.FormatInt(m.ID, 10)},
+	return s.commit(ctx, parley.Message{Room: m.Room, Kind: parley.KindDelete, From: actor(id), Text: strconv.FormatInt(m.ID, 10), Ref: m.ID},
 		parley.EventFor(m).Also...)
 }
 

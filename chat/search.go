@@ -43,7 +43,23 @@ func (s *Service) Search(ctx context.Context, id parley.Identity, room string, q
 		}
 		q.Rooms = rooms
 	}
-	return searcher.Search(ctx, q)
+	page, err := searcher.Search(ctx, q)
+	if err != nil || len(page.Hits) == 0 {
+		return page, err
+	}
+	// Results show each line as it is now: its text is the edited one
+	// already; add its reactions.
+	msgs := make([]parley.Message, len(page.Hits))
+	for i, h := range page.Hits {
+		msgs[i] = h.Message
+	}
+	if err := s.WithReactions(ctx, msgs); err != nil {
+		return parley.SearchPage{}, err
+	}
+	for i := range page.Hits {
+		page.Hits[i].Message.Reactions = msgs[i].Reactions
+	}
+	return page, nil
 }
 
 // SearchableRooms lists the rooms a search without a room searches for

@@ -57,6 +57,12 @@ type Config struct {
 	// Observer is told of posts accepted and refused and of each commit,
 	// for metrics; nil: no one.
 	Observer Observer
+
+	// EditWindow is how long after posting its author may edit or delete
+	// a chat line; default DefaultEditWindow.
+	EditWindow time.Duration
+	// Now is the clock the edit window is measured with; nil: time.Now.
+	Now func() time.Time
 }
 
 // DefaultMaxTextLen is the default message length limit, in characters.
@@ -329,7 +335,9 @@ type Page struct {
 	Limit    int   // 1 to MaxHistory
 }
 
-// History returns a page of a room's log, in ascending ID order.
+// History returns a page of a room's log, in ascending ID order: every
+// entry, change entries included, with chat lines in their current state
+// (edited text, reactions).
 func (s *Service) History(ctx context.Context, room string, p Page) ([]parley.Message, error) {
 	if err := s.CheckRoom(ctx, room); err != nil {
 		return nil, err
@@ -341,8 +349,13 @@ func (s *Service) History(ctx context.Context, room string, p Page) ([]parley.Me
 		return nil, parley.Errorf(parley.EInvalid, "after and before cannot be combined: ask for one page direction")
 	}
 	if p.HasAfter {
-		return s.store.After(ctx, []string{room}, p.After, p.Limit)
+		msgs, err := s.store.After(ctx, []string{room}, p.After, p.Limit)
+		if err != nil {
+			return nil, err
+		}
+		return msgs, s.WithReactions(ctx, msgs)
 	}
+	// Before returns the messages with their reactions.
 	return s.store.Before(ctx, room, p.Before, p.Limit)
 }
 

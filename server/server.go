@@ -70,6 +70,10 @@ type Config struct {
 	RoomCreationBurst  int
 	MaxRoomsPerCreator int
 
+	// EditWindow is how long after posting its author may edit or delete
+	// a chat line; default chat.DefaultEditWindow.
+	EditWindow time.Duration
+
 	MaxTextLen int             // characters per message; default 2000
 	FilterMode chat.FilterMode // default mask
 	WordList   []string        // default chat.DefaultWords
@@ -244,6 +248,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		RoomAccess:         store,
 		OnCommit:           s.messageHook,
 		MaxTextLen:         cfg.MaxTextLen,
+		EditWindow:         cfg.EditWindow,
 		RoomCreation:       cfg.RoomCreation,
 		RoomCreationBurst:  cfg.RoomCreationBurst,
 		MaxRoomsPerCreator: cfg.MaxRoomsPerCreator,

@@ -43,6 +43,7 @@ type serveFlags struct {
 	secureCookies      bool
 	roomCreation       string
 	roomBurst          int
+	editWindow         time.Duration
 	maxRoomsPerCreator int
 	trustedProxies     string
 	maxText            int
@@ -79,6 +80,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
 	fs.StringVar(&f.roomCreation, "room-creation", chat.CreateRoomsGuests, "who may create rooms: guests (anyone who may post), users (registered users) or admins; admins and API keys always may")
 	fs.IntVar(&f.roomBurst, "room-burst", chat.DefaultRoomCreationBurst, "rooms one address or person may create at once; then one a minute")
+	fs.DurationVar(&f.editWindow, "edit-window", chat.DefaultEditWindow, "how long after posting its author may edit or delete a message (room owners and admins may delete at any time)")
 	fs.IntVar(&f.maxRoomsPerCreator, "max-rooms-per-creator", chat.DefaultMaxRoomsPerCreator, "rooms one account may own; -1: no bound")
 	fs.BoolVar(&f.secureCookies, "secure-cookies", false, "always mark the login cookie Secure (behind a TLS proxy that sends no X-Forwarded-Proto); it is Secure anyway over TLS and behind --trusted-proxies that send X-Forwarded-Proto: https")
 	fs.DurationVar(&f.bodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a client may take to send a request body; slower bodies get 408 and the connection is closed")
@@ -188,6 +190,10 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		RoomCreationBurst:  f.roomBurst,
 		MaxRoomsPerCreator: f.maxRoomsPerCreator,
 		RetentionInterval:  f.retention,
+		EditWindow:         f.editWindow,
+	}
+	if f.editWindow <= 0 {
+		return server.Config{}, fmt.Errorf("--edit-window %s: give a positive duration, such as 24h or 15m", f.editWindow)
 	}
 	if cfg.TrustedProxies, err = realip.ParsePrefixes(f.trustedProxies); err != nil {
 		return server.Config{}, fmt.Errorf("--trusted-proxies: %w", err)

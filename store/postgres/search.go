@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley"
 )
@@ -118,7 +119,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 	args = args[:0]
 	tsq = tsQuery(terms, arg)
 	rows, err = s.pool.Query(ctx, `
-		SELECT id, room, kind, from_name, text, created, guest,
+		SELECT id, room, kind, from_name, text, created, guest, reply_to, edited,
 			ts_headline(`+searchConfig+`, text, `+tsq+`, `+arg(headlineOptions)+`)
 		FROM messages WHERE id = ANY(`+arg(ids)+`)`, args...)
 	if err != nil {
@@ -129,13 +130,17 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 	for rows.Next() {
 		var (
 			h       parley.SearchHit
+			edited  *time.Time
 			snippet string
 		)
 		m := &h.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest, &snippet); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &m.Time, &m.Guest, &m.ReplyTo, &edited, &snippet); err != nil {
 			return page, s.wrap("search", err)
 		}
 		m.Time = m.Time.UTC()
+		if edited != nil {
+			m.Edited = edited.UTC()
+		}
 		h.Snippet = ellipsis(parley.SplitSnippet(snippet), m.Text)
 		hits[m.ID] = h
 	}

@@ -166,7 +166,7 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 		return page, wrap("search", err)
 	}
 	rows, err = s.r.QueryContext(ctx, `
-		SELECT m.id, m.room, m.kind, m.from_name, m.text, m.created, m.guest,
+		SELECT m.id, m.room, m.kind, m.from_name, m.text, m.created, m.guest, m.reply_to, m.edited,
 			snippet(messages_fts, 0, char(1), char(2), '…', `+fmt.Sprint(snippetTokens)+`)
 		FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
 		WHERE messages_fts MATCH ? AND messages_fts.rowid IN (SELECT value FROM json_each(?))`,
@@ -180,13 +180,17 @@ func (s *Store) Search(ctx context.Context, q parley.SearchQuery) (parley.Search
 		var (
 			h       parley.SearchHit
 			ns      int64
+			edited  sql.NullInt64
 			snippet string
 		)
 		m := &h.Message
-		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest, &snippet); err != nil {
+		if err := rows.Scan(&m.ID, &m.Room, &m.Kind, &m.From, &m.Text, &ns, &m.Guest, &m.ReplyTo, &edited, &snippet); err != nil {
 			return page, wrap("search", err)
 		}
 		m.Time = fromNanos(ns)
+		if edited.Valid {
+			m.Edited = fromNanos(edited.Int64)
+		}
 		h.Snippet = parley.SplitSnippet(snippet)
 		hits[m.ID] = h
 	}
