@@ -245,7 +245,7 @@ func (s *Service) checkReply(ctx context.Context, id parley.Identity, room strin
 		return err
 	}
 	if m.Room != room {
-		return parley.Errorf(parley.EInvalid, "message %d is in room %q, not %q: reply in the message's own room", replyTo, m.Room, room)
+		return parley.Errorf(parley.EInvalid, "message %d is in another room (%q): reply in the message's own room", replyTo, m.Room)
 	}
 	if m.Kind != parley.KindMessage && m.Kind != parley.KindNotice {
 		return parley.Errorf(parley.EInvalid, "entry %d is of kind %s: reply to chat lines and notices only", replyTo, m.Kind)
