@@ -21,6 +21,10 @@ ol { list-style: none; padding: 0; }
 li { margin: .2em 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 time { color: #888; font: .85em ui-monospace, monospace; margin-right: .5em; }
 .join, .leave, .notice { color: #666; font-style: italic; }
+.reply, .edited, .reactions { color: #666; font-size: .9em; }
+.reactions { display: block; margin-left: 1em; }
+code, pre { font: .9em ui-monospace, monospace; background: rgba(127,127,127,.15); }
+pre { margin: .2em 0; padding: .3em .5em; white-space: pre-wrap; }
 @media (prefers-color-scheme: dark) { body { color: #ddd; background: #111; } }
 `
 
@@ -53,7 +57,7 @@ var htmlTemplates = template.Must(template.New("transcript").Parse(strings.NewRe
 <h1>Transcript of {{.Room}}</h1>
 <p class="period">Period: {{.Period}}{{if .Generated}}<br>Exported: {{.Generated}}{{end}}</p>
 <ol class="log">
-{{end}}{{define "entry"}}<li class="{{.Kind}}"><time datetime="{{.Time}}">{{.Time}}</time> {{if .From}}<b>{{.From}}</b> {{if .Guest}}<small class="guest">(guest)</small> {{end}}{{end}}<span>{{.Text}}</span></li>
+{{end}}{{define "entry"}}<li class="{{.Kind}}"><time datetime="{{.Time}}">{{.Time}}</time> {{if .From}}<b>{{.From}}</b> {{if .Guest}}<small class="guest">(guest)</small> {{end}}{{end}}{{with .Reply}}<span class="reply">↪ #{{.ID}} {{if .From}}<b>{{.From}}</b>: {{.Excerpt}}{{else}}(deleted){{end}}</span> {{end}}<span>{{.Text}}</span>{{if .Edited}} <small class="edited">(edited)</small>{{end}}{{if .Reactions}}<span class="reactions">{{.Reactions}}</span>{{end}}</li>
 {{end}}{{define "footer"}}</ol>
 <p class="end">End of transcript: {{.}}.</p>
 </body>
@@ -71,19 +75,32 @@ func (htmlEncoder) header(w *bufio.Writer, h header) error {
 	return htmlTemplates.ExecuteTemplate(w, "header", struct{ Room, Period, Generated string }{clean(h.Room), h.period(), gen})
 }
 
-func (htmlEncoder) entry(w *bufio.Writer, m parley.Message) error {
+func (htmlEncoder) entry(w *bufio.Writer, it item) error {
+	m := it.Message
 	kind, from := m.Kind, clean(m.From)
+	// The text of lines and notices is formatted by htmlFormat, which
+	// escapes every piece of it; joins and leaves are escaped by the
+	// template.
+	var text any = clean(m.Text)
 	switch kind {
 	case parley.KindMessage, parley.KindNotice:
+		text = template.HTML(htmlFormat(clean(m.Text)))
 	case parley.KindJoin, parley.KindLeave:
 		from = "" // the text names them
 	default:
 		kind = parley.KindNotice
 	}
+	var reply *replyRef
+	if it.reply != nil {
+		reply = &replyRef{ID: it.reply.ID, From: clean(it.reply.From), Excerpt: clean(it.reply.Excerpt)}
+	}
 	return htmlTemplates.ExecuteTemplate(w, "entry", struct {
-		Kind, Time, From, Text string
-		Guest                  bool
-	}{kind, stamp(m.Time), from, clean(m.Text), m.Guest && kind == parley.KindMessage})
+		Kind, Time, From string
+		Text             any
+		Guest, Edited    bool
+		Reply            *replyRef
+		Reactions        string
+	}{kind, stamp(m.Time), from, text, m.Guest && kind == parley.KindMessage, !m.Edited.IsZero(), reply, reactionList(m.Reactions)})
 }
 
 func (htmlEncoder) footer(w *bufio.Writer, n int) error {

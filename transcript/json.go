@@ -3,12 +3,11 @@ package transcript
 import (
 	"bufio"
 	"encoding/json"
-
-	"github.com/parley-chat/parley"
 )
 
 // jsonEncoder writes a JSON array of messages (the API's Message
-// objects), one element a line, each written as soon as it is read.
+// objects, with edited, reply_to and reactions), one element a line,
+// each written as soon as it is read.
 type jsonEncoder struct{ n int }
 
 func (e *jsonEncoder) header(w *bufio.Writer, _ header) error {
@@ -16,8 +15,8 @@ func (e *jsonEncoder) header(w *bufio.Writer, _ header) error {
 	return err
 }
 
-func (e *jsonEncoder) entry(w *bufio.Writer, m parley.Message) error {
-	b, err := json.Marshal(&m)
+func (e *jsonEncoder) entry(w *bufio.Writer, it item) error {
+	b, err := json.Marshal(&it.Message)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"bufio"
+	"fmt"
 	"strings"
 
 	"github.com/parley-chat/parley"
@@ -9,10 +10,14 @@ import (
 
 // mdEncoder writes Markdown (CommonMark): a heading, then a list with one
 // item per entry: the time as inline code, the sender in bold, then the
-// text; joins and leaves in italics.
+// text; joins and leaves in italics. A reply starts with a reference to
+// the line it answers; an edited line ends with "(edited)"; reactions
+// follow on a line of their own.
 //
-// Text is escaped so that it renders as the characters it holds: no
-// emphasis, links, images or raw HTML can come from a message.
+// Text is escaped so that it renders as the characters it holds, but for
+// the light formatting of format.go, which this package writes itself:
+// no other emphasis, no links but http, https and mailto autolinks, no
+// images and no raw HTML can come from a message.
 type mdEncoder struct{}
 
 func (mdEncoder) header(w *bufio.Writer, h header) error {
@@ -25,16 +30,30 @@ func (mdEncoder) header(w *bufio.Writer, h header) error {
 	return err
 }
 
-func (mdEncoder) entry(w *bufio.Writer, m parley.Message) error {
+func (mdEncoder) entry(w *bufio.Writer, it item) error {
+	m := it.Message
 	w.WriteString("- `" + stamp(m.Time) + "` ")
-	text := mdText(m.Text)
+	reply := ""
+	if r := it.reply; r != nil {
+		if r.From == "" {
+			reply = fmt.Sprintf("(reply to #%d, deleted) ", r.ID)
+		} else {
+			reply = fmt.Sprintf("(reply to #%d **%s**: “%s”) ", r.ID, mdEscape(r.From), mdEscape(r.Excerpt))
+		}
+	}
 	switch m.Kind {
 	case parley.KindMessage:
-		w.WriteString("**" + mdEscape(m.From) + "**" + guestMark(m) + ": " + text)
+		w.WriteString("**" + mdEscape(m.From) + "**" + guestMark(m) + ": " + reply + mdFormat(m.Text))
 	case parley.KindJoin, parley.KindLeave:
-		w.WriteString("*" + text + "*")
+		w.WriteString("*" + mdText(m.Text) + "*")
 	default:
-		w.WriteString("**" + mdEscape(m.From) + "** (notice): " + text)
+		w.WriteString("**" + mdEscape(m.From) + "** (notice): " + reply + mdFormat(m.Text))
+	}
+	if !m.Edited.IsZero() {
+		w.WriteString(" *(edited)*")
+	}
+	if len(m.Reactions) > 0 {
+		w.WriteString("  \n  " + mdEscape(reactionList(m.Reactions)))
 	}
 	_, err := w.WriteString("\n")
 	return err

@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"bufio"
+	"fmt"
 	"strings"
 
 	"github.com/parley-chat/parley"
@@ -11,9 +12,12 @@ import (
 //
 //	[2026-11-21T19:20:54Z] <ada> hello
 //	[2026-11-21T19:21:03Z] * bob has entered
+//	[2026-11-21T19:21:40Z] <bob> (re #12 ada: "hello") hi, fixed (edited)
+//	    reactions: 👍 2 (ada, cy)
 //	[2026-11-21T19:22:10Z] ! system: the server restarts at noon
 //
-// Further lines of a multi-line message are indented by four spaces.
+// Further lines of a multi-line message are indented by four spaces. The
+// text is shown as typed, formatting marks and all.
 type textEncoder struct{}
 
 func (textEncoder) header(w *bufio.Writer, h header) error {
@@ -26,7 +30,8 @@ func (textEncoder) header(w *bufio.Writer, h header) error {
 	return err
 }
 
-func (textEncoder) entry(w *bufio.Writer, m parley.Message) error {
+func (textEncoder) entry(w *bufio.Writer, it item) error {
+	m := it.Message
 	w.WriteString("[" + stamp(m.Time) + "] ")
 	switch m.Kind {
 	case parley.KindMessage:
@@ -36,7 +41,20 @@ func (textEncoder) entry(w *bufio.Writer, m parley.Message) error {
 	default:
 		w.WriteString("! " + clean(m.From) + ": ")
 	}
+	if r := it.reply; r != nil {
+		if r.From == "" {
+			w.WriteString(fmt.Sprintf("(re #%d, deleted) ", r.ID))
+		} else {
+			w.WriteString(fmt.Sprintf("(re #%d %s: %q) ", r.ID, clean(r.From), clean(r.Excerpt)))
+		}
+	}
 	w.WriteString(strings.ReplaceAll(clean(m.Text), "\n", "\n    "))
+	if !m.Edited.IsZero() {
+		w.WriteString(" (edited)")
+	}
+	if len(m.Reactions) > 0 {
+		w.WriteString("\n    reactions: " + reactionList(m.Reactions))
+	}
 	_, err := w.WriteString("\n")
 	return err
 }

@@ -6,8 +6,16 @@
 // Every format shows times in UTC, in ISO 8601 (RFC 3339), the sender and
 // joins, leaves and notices as their own lines. Entries of kind delete
 // are bookkeeping and are left out: the messages they deleted are gone
-// from the log already. Everything from the log is escaped for its format,
-// so no message can add markup, links or scripts to a transcript.
+// from the log already. So are edits and reactions: the store keeps each
+// line's current text, and the transcript shows it marked "(edited)",
+// with its reactions and, for a reply, a short reference to the line it
+// answers.
+//
+// Everything from the log is escaped for its format, so no message can
+// add markup, links or scripts to a transcript. The Markdown and HTML
+// formats render the light formatting people type (see format.go):
+// `code`, code blocks, **bold**, _italic_ and http, https and mailto
+// links, built by this package from the text.
 package transcript
 
 import (
@@ -132,17 +140,26 @@ func Write(ctx context.Context, w io.Writer, store parley.Store, opt Options) (i
 			return n, err
 		}
 		done = len(page) < opt.PageSize
+		if err := withReactions(ctx, store, page); err != nil {
+			return n, err
+		}
 		for _, m := range page {
 			cursor = m.ID
 			if !opt.Until.IsZero() && !m.Time.Before(opt.Until) {
 				done = true
 				break
 			}
-			if m.Kind == parley.KindDelete || (!opt.Since.IsZero() && m.Time.Before(opt.Since)) {
+			if m.Kind == parley.KindDelete || parley.IsChange(m.Kind) || (!opt.Since.IsZero() && m.Time.Before(opt.Since)) {
 				continue
 			}
 			m.Time = m.Time.UTC()
-			if err := enc.entry(bw, m); err != nil {
+			it := item{Message: m}
+			if m.ReplyTo > 0 {
+				if it.reply, err = replyOf(ctx, store, m.ReplyTo); err != nil {
+					return n, err
+				}
+			}
+			if err := enc.entry(bw, it); err != nil {
 				return n, err
 			}
 			n++
@@ -212,8 +229,84 @@ func (h header) period() string {
 // encoder writes one format.
 type encoder interface {
 	header(w *bufio.Writer, h header) error
-	entry(w *bufio.Writer, m parley.Message) error
+	entry(w *bufio.Writer, it item) error
 	footer(w *bufio.Writer, n int) error
+}
+
+// item is an entry as a transcript shows it.
+type item struct {
+	parley.Message
+	reply *replyRef // the line it answers, if it is a reply
+}
+
+// replyRef is the short reference a reply shows to the line it answers.
+type replyRef struct {
+	ID      int64
+	From    string
+	Excerpt string // the start of its first line; "" when it was deleted
+}
+
+// excerptLen bounds a reply's excerpt of the line it answers, in
+// characters.
+const excerptLen = 50
+
+// replyOf looks up the line a reply answers, when the store can.
+func replyOf(ctx context.Context, store parley.Store, id int64) (*replyRef, error) {
+	md, ok := store.(parley.MessageDeleter)
+	if !ok {
+		return &replyRef{ID: id}, nil
+	}
+	m, err := md.Message(ctx, id)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return &replyRef{ID: id}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	text, _, cut := strings.Cut(m.Text, "\n")
+	if runes := []rune(text); len(runes) > excerptLen {
+		text, cut = string(runes[:excerptLen]), true
+	}
+	if cut {
+		text += "…"
+	}
+	return &replyRef{ID: id, From: m.From, Excerpt: text}, nil
+}
+
+// withReactions sets the reactions of page's lines, when the store keeps
+// them.
+func withReactions(ctx context.Context, store parley.Store, page []parley.Message) error {
+	cs, ok := store.(parley.ConversationStore)
+	if !ok {
+		return nil
+	}
+	var ids []int64
+	for _, m := range page {
+		if m.Kind == parley.KindMessage || m.Kind == parley.KindNotice {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rs, err := cs.Reactions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range page {
+		page[i].Reactions = rs[page[i].ID]
+	}
+	return nil
+}
+
+// reactionList writes reactions as "👍 2 (ada, bob), 🎉 1 (cy)"; clean
+// keeps control characters out.
+func reactionList(rs []parley.Reaction) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%s %d (%s)", clean(r.Emoji), r.Count, clean(strings.Join(r.By, ", ")))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // stamp formats a time for every format: UTC, RFC 3339, whole seconds.

@@ -62,6 +62,30 @@ func meeting(t *testing.T) *sqlite.Store {
 	if err := s.Append(ctx, []*parley.Message{del}); err != nil {
 		t.Fatal(err)
 	}
+	// Issue 13: formatting, a reply, an edit, reactions.
+	agenda := msgs[1]
+	formatted := at(300, parley.KindMessage, "ada", "Notes at https://example.com/notes?a=1&b=2. Run `go test` or:\n```\nfmt.Println(\"<hi>\")\n```\nsnake_case_stays, mailto:ada@example.com, javascript:alert(1) and <a href=\"x\">no</a>")
+	reply := at(310, parley.KindMessage, "bob", "Agreed, **ship it**")
+	reply.ReplyTo = agenda.ID
+	typo := at(320, parley.KindMessage, "cy", "teh end")
+	if err := s.Append(ctx, []*parley.Message{formatted, reply, typo}); err != nil {
+		t.Fatal(err)
+	}
+	change := func(sec int, kind, from, text string, ref *parley.Message) *parley.Message {
+		m := at(sec, kind, from, text)
+		m.Ref = ref.ID
+		return m
+	}
+	if err := s.Append(ctx, []*parley.Message{
+		change(330, parley.KindEdit, "cy", "the _end_", typo),
+		change(331, parley.KindReact, "bob", "👍", agenda),
+		change(332, parley.KindReact, "cy", "👍", agenda),
+		change(333, parley.KindReact, "cy", "🎉", agenda),
+		change(334, parley.KindUnreact, "cy", "🎉", agenda),
+		change(335, parley.KindReact, "ada", "🎉", typo),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -76,8 +100,8 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n != 6 {
-				t.Errorf("wrote %d entries, want 6 (the deletion and the deleted line left out)", n)
+			if n != 9 {
+				t.Errorf("wrote %d entries, want 9 (the deletion, the deleted line, edits and reactions left out)", n)
 			}
 			golden := filepath.Join("testdata", "standup."+string(f)+".golden")
 			if *update {
@@ -127,7 +151,7 @@ func TestJSONIsAnArrayOfMessages(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 		t.Fatalf("not a JSON array: %v\n%s", err, buf.Bytes())
 	}
-	if len(got) != 6 || got[0].Kind != parley.KindJoin || !got[0].Time.Equal(t0) {
+	if len(got) != 9 || got[0].Kind != parley.KindJoin || !got[0].Time.Equal(t0) {
 		t.Fatalf("decoded %d messages, first %+v", len(got), got[0])
 	}
 	// An empty selection is an empty array.
