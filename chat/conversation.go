@@ -275,20 +275,18 @@ func (s *Service) SetReadPosition(ctx context.Context, id parley.Identity, room 
 }
 
 // ReadPositions returns a logged-in user's read position in every room
-// they may read, with the unread lines and mentions after it (at most
-// parley.MaxUnread each).
+// they may read (as a search without a room would search them: other
+// people's direct conversations, which admins may read, are left out),
+// with the unread lines and mentions after it (at most parley.MaxUnread
+// each).
 func (s *Service) ReadPositions(ctx context.Context, id parley.Identity) ([]parley.ReadPosition, error) {
 	rs, err := s.readPositions(id)
 	if err != nil {
 		return nil, err
 	}
-	infos, err := s.ReadableRooms(ctx, id)
+	rooms, err := s.SearchableRooms(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	rooms := make([]string, len(infos))
-	for i, r := range infos {
-		rooms[i] = r.Name
 	}
 	return rs.ReadPositions(ctx, id.Name, rooms, parley.MaxUnread)
 }

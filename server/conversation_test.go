@@ -321,6 +321,15 @@ func TestReadPositionsAcrossDevices(t *testing.T) {
 	if _, ok := read(eve).Rooms["staff"]; ok {
 		t.Errorf("eve's read positions list a room she cannot read")
 	}
+	if _, ok := read(phone).Rooms["@ada,bob"]; !ok {
+		t.Errorf("ada's direct conversation with bob is missing from her read positions")
+	}
+	if got := read(bob).Rooms["@ada,bob"]; got.Unread != 1 {
+		t.Errorf("bob's direct conversation with ada: %+v; want ada's line unread", got)
+	}
+	if _, ok := read(n.login("root")).Rooms["@ada,bob"]; ok {
+		t.Errorf("an admin's read positions list other people's direct conversations")
+	}
 	// Only forward: an older position leaves it.
 	if resp, body := set(phone, "lobby", first.ID-1); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), fmt.Sprintf(`"read":%d`, first.ID)) {
 		t.Errorf("moving back: %d %s; want the stored position kept", resp.StatusCode, body)

@@ -307,8 +307,9 @@ func (p *presenceHub) record(c presence.Change) {
 	}
 }
 
-// messageHook queues a webhook for each chat line and each deletion (not
-// for notices: joins and leaves have their own webhook from presence).
+// messageHook queues a webhook for each chat line, each deletion and, if
+// asked for, each edit and reaction (not for notices: joins and leaves
+// have their own webhook from presence).
 func (s *Server) messageHook(m parley.Message) {
 	if s.hooks == nil {
 		return
@@ -318,6 +319,8 @@ func (s *Server) messageHook(m parley.Message) {
 		s.hooks.Enqueue(webhook.MessagePayload(m))
 	case m.Kind == parley.KindDelete && s.hooks.Wants(webhook.TypeDelete):
 		s.hooks.Enqueue(webhook.DeletePayload(m))
+	case parley.IsChange(m.Kind) && s.hooks.Wants(m.Kind):
+		s.hooks.Enqueue(webhook.ChangePayload(m))
 	}
 }
 

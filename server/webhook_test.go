@@ -82,3 +82,43 @@ func TestWebhooksAreSignedAndSent(t *testing.T) {
 		}
 	}
 }
+
+// Edits and reactions reach a receiver that asks for them, as the change
+// entries, naming the message changed.
+func TestWebhooksForChanges(t *testing.T) {
+	type hit struct {
+		Type, User string
+		Message    *struct {
+			Kind, Text string
+			Ref        int64
+		}
+	}
+	hits := make(chan hit, 10)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var h hit
+		body, _ := io.ReadAll(r.Body)
+		json.Unmarshal(body, &h)
+		hits <- h
+	}))
+	defer recv.Close()
+	secret := []byte("a webhook secret of some length")
+	n := peopleNode(t, server.Config{Webhook: &webhook.Config{URL: recv.URL, Secret: secret, Events: []string{"edit", "react"}}}, "ada")
+	ada := n.login("ada")
+	line := n.postAs(ada, "lobby", "teh line")
+	if resp, body := n.do("PATCH", "/api/messages/"+itoa(line.ID), `{"text":"the line"}`, with(ada, asJSON...)...); resp.StatusCode != http.StatusOK {
+		t.Fatalf("edit: %d %s", resp.StatusCode, body)
+	}
+	if resp, body := n.do("PUT", "/api/messages/"+itoa(line.ID)+"/reactions/%F0%9F%91%8D", "", with(ada, asJSON...)...); resp.StatusCode != http.StatusOK {
+		t.Fatalf("react: %d %s", resp.StatusCode, body)
+	}
+	for _, want := range []hit{{Type: "edit", User: "ada"}, {Type: "react", User: "ada"}} {
+		select {
+		case h := <-hits:
+			if h.Type != want.Type || h.User != want.User || h.Message == nil || h.Message.Ref != line.ID || h.Message.Kind != want.Type {
+				t.Errorf("webhook = %+v; want %s by ada of message %d", h, want.Type, line.ID)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s webhook within 10s", want.Type)
+		}
+	}
+}

@@ -20,7 +20,9 @@ type Config struct {
 	// random string and give the receiver the same bytes.
 	Secret []byte
 	// Events selects the payload types to send: TypeMessage, TypeJoin,
-	// TypeLeave. Empty means all of them.
+	// TypeLeave, TypeDelete, TypeEdit, TypeReact, TypeUnreact. Empty means
+	// the first four (receivers written before edits and reactions are
+	// not sent payloads they do not know).
 	Events []string
 
 	// Timeout bounds one attempt: connecting, sending, and reading the

@@ -28,7 +28,7 @@ func TestNewValidates(t *testing.T) {
 		{"unparsable", valid(func(c *Config) { c.URL = "https://app.example/%zz" }), "is not a URL"},
 		{"no secret", valid(func(c *Config) { c.Secret = nil }), "at least 16"},
 		{"short secret", valid(func(c *Config) { c.Secret = []byte("fifteen-bytes!!") }), "15 bytes"},
-		{"unknown event", valid(func(c *Config) { c.Events = []string{"message", "typing"} }), `"typing" is unknown: use message, join, leave or delete`},
+		{"unknown event", valid(func(c *Config) { c.Events = []string{"message", "typing"} }), `"typing" is unknown: use message, join, leave, delete, edit, react or unreact`},
 		{"event kinds are lower case", valid(func(c *Config) { c.Events = []string{"Join"} }), `"Join" is unknown`},
 		{"negative timeout", valid(func(c *Config) { c.Timeout = -time.Second }), "timeout -1s is negative"},
 		{"negative attempts", valid(func(c *Config) { c.MaxAttempts = -1 }), "max attempts -1"},

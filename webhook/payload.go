@@ -14,10 +14,21 @@ const (
 	TypeJoin    = parley.KindJoin    // someone entered a room
 	TypeLeave   = parley.KindLeave   // someone left a room
 	TypeDelete  = parley.KindDelete  // a message was deleted
+	// Changes to a message (issue 13), sent only when Config.Events names
+	// them: the payload's Message is the change entry, whose ref is the
+	// message changed.
+	TypeEdit    = parley.KindEdit    // a chat line was edited by its author
+	TypeReact   = parley.KindReact   // someone reacted to a message
+	TypeUnreact = parley.KindUnreact // someone took a reaction back
 )
 
 // types lists every payload type, in the order error messages name them.
-var types = [...]string{TypeMessage, TypeJoin, TypeLeave, TypeDelete}
+var types = [...]string{TypeMessage, TypeJoin, TypeLeave, TypeDelete, TypeEdit, TypeReact, TypeUnreact}
+
+// defaultTypes are the types sent when Config.Events names none: those
+// of the first webhook release, so that an existing receiver is not sent
+// payloads it does not know.
+var defaultTypes = types[:4]
 
 func validType(t string) bool {
 	for _, v := range types {
@@ -46,9 +57,9 @@ type Payload struct {
 	Time time.Time `json:"time"`
 	Room string    `json:"room"`
 	User string    `json:"user"` // who posted, joined, left or deleted
-	// Message is the committed message, for TypeMessage only, in the form
-	// the HTTP API uses. The payload owns it: do not change it after
-	// Enqueue.
+	// Message is the committed message, for TypeMessage, and the change
+	// entry for TypeEdit, TypeReact and TypeUnreact, in the form the HTTP
+	// API uses. The payload owns it: do not change it after Enqueue.
 	Message *parley.Message `json:"message,omitempty"`
 	// Deleted is the ID of the deleted message, for TypeDelete only.
 	Deleted int64 `json:"deleted,omitempty"`
@@ -82,6 +93,20 @@ func DeletePayload(m parley.Message) Payload {
 		Room:    m.Room,
 		User:    m.From,
 		Deleted: deleted,
+	}
+}
+
+// ChangePayload returns the payload for a committed change entry (Kind
+// parley.KindEdit, KindReact or KindUnreact; Message.Ref is the message
+// changed). Its ID depends only on the entry's ID.
+func ChangePayload(m parley.Message) Payload {
+	return Payload{
+		ID:      m.Kind + "-" + strconv.FormatInt(m.ID, 10),
+		Type:    m.Kind,
+		Time:    m.Time,
+		Room:    m.Room,
+		User:    m.From,
+		Message: &m,
 	}
 }
 

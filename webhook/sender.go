@@ -82,7 +82,7 @@ func New(cfg Config) (*Sender, error) {
 		timers:   make(map[*delivery]*time.Timer),
 	}
 	if len(cfg.Events) == 0 {
-		cfg.Events = types[:]
+		cfg.Events = defaultTypes
 	}
 	for _, e := range cfg.Events {
 		s.want[e] = true

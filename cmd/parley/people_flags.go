@@ -28,7 +28,7 @@ func (p *peopleFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.jwtKey, "jwt-key", "", "file holding the HS256 secret, or the RS256/EdDSA public key (PEM)")
 	fs.StringVar(&p.jwtAud, "jwt-audience", "", "required audience (aud) of connection tokens")
 	fs.StringVar(&p.webhookURL, "webhook-url", "", "POST signed join, leave and message notifications to this URL (secret in PARLEY_WEBHOOK_SECRET)")
-	fs.StringVar(&p.webhookEvents, "webhook-events", "message,join,leave,delete", "which notifications to send")
+	fs.StringVar(&p.webhookEvents, "webhook-events", "message,join,leave,delete", "which notifications to send: message, join, leave, delete, edit, react, unreact")
 }
 
 func (p *peopleFlags) apply(cfg *server.Config) error {
