@@ -74,6 +74,27 @@ func fill(t *testing.T, path string, n int) {
 		{Room: "lobby", Kind: parley.KindNotice, From: "ada", Text: "maintenance tonight", Time: now},
 	}))
 	must(st.Append(ctx, []*parley.Message{{Room: "general", Kind: parley.KindDelete, From: "ada", Text: "2", Time: now}}))
+
+	// Issue 13: a line edited twice (the copy replays the edits in ID
+	// order and must end with the second), a reply, reactions, read
+	// positions.
+	draft := &parley.Message{Room: "lobby", Kind: parley.KindMessage, From: "bob", Text: "teh first draft", Time: now}
+	must(st.Append(ctx, []*parley.Message{draft}))
+	change := func(kind, from, text string) *parley.Message {
+		return &parley.Message{Room: "lobby", Kind: kind, From: from, Text: text, Ref: draft.ID, Time: now.Add(time.Second)}
+	}
+	must(st.Append(ctx, []*parley.Message{
+		change(parley.KindEdit, "bob", "the first draft"),
+		change(parley.KindEdit, "bob", "the final draft"),
+		{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "agreed", ReplyTo: draft.ID, Time: now},
+		change(parley.KindReact, "ada", "👍"),
+		change(parley.KindReact, "Eve", "🎉"),
+		change(parley.KindUnreact, "Eve", "🎉"),
+	}))
+	_, err = st.SetReadPosition(ctx, "ada", "lobby", draft.ID)
+	must(err)
+	_, err = st.SetReadPosition(ctx, "bob", "staff", 3)
+	must(err)
 }
 
 // dump reads every table of a database as Copy does, with times at the
@@ -178,6 +199,12 @@ func TestMoveSQLiteToPostgresAndBack(t *testing.T) {
 	}
 	if page, err := st.Search(ctx, parley.SearchQuery{Text: "maintenance", Rooms: []string{"lobby"}, Limit: 5}); err != nil || len(page.Hits) != 1 {
 		t.Errorf("search for the notice after the move: %d results, %v; want the notice", len(page.Hits), err)
+	}
+	if page, err := st.Search(ctx, parley.SearchQuery{Text: "final draft", Rooms: []string{"lobby"}, Limit: 5}); err != nil || len(page.Hits) != 1 || page.Hits[0].Message.Edited.IsZero() {
+		t.Errorf("search for the edited line after the move: %+v, %v; want it, marked edited", page.Hits, err)
+	}
+	if ps, err := st.ReadPositions(ctx, "ADA", []string{"lobby"}, 0); err != nil || len(ps) != 1 || ps[0].Read == 0 {
+		t.Errorf("ada's read position after the move: %+v, %v", ps, err)
 	}
 	last, _ := st.LastID(ctx)
 	next := &parley.Message{Room: "lobby", Kind: parley.KindMessage, From: "ada", Text: "first on PostgreSQL", Time: time.Now()}
