@@ -169,9 +169,10 @@ func (s *Service) React(ctx context.Context, id parley.Identity, client string, 
 	if !on {
 		kind = parley.KindUnreact
 	}
-	_, err = s.commit(ctx, parley.Message{Room: m.Room, Kind: kind, From: actor(id), Text: emoji, Ref: m.ID},
-		parley.EventFor(m).Also...)
-	if err = s.counted(1, err); err != nil {
+	// Not counted as a post accepted (the commit is counted as every
+	// commit is): a reaction is not a line.
+	if _, err := s.commit(ctx, parley.Message{Room: m.Room, Kind: kind, From: actor(id), Text: emoji, Ref: m.ID},
+		parley.EventFor(m).Also...); err != nil {
 		return nil, err
 	}
 	return s.reactionsOf(ctx, cs, m.ID)

@@ -112,6 +112,15 @@ func TestEditMessage(t *testing.T) {
 	if m := nextOf(t, watch, parley.KindEdit).message(t); m.ID != entry.ID || m.Ref != line.ID || m.Text != entry.Text {
 		t.Errorf("edit event = %+v, want %+v", m, entry)
 	}
+	// Resume from before the line: the line (already in its current
+	// state), then the edit entry itself, in ID order.
+	resumed := n.subscribeWith("rooms=lobby", with(bob, "Last-Event-ID", itoa(line.ID-1))...)
+	if m := nextOf(t, resumed, "").message(t); m.ID != line.ID || m.Text != "the station plan" || m.Edited.IsZero() {
+		t.Errorf("resume: first %+v; want the line, edited", m)
+	}
+	if m := nextOf(t, resumed, "").message(t); m.ID != entry.ID || m.Kind != parley.KindEdit {
+		t.Errorf("resume: second %+v; want the edit entry %d", m, entry.ID)
+	}
 	// History: the line in its current state, and the entry after it.
 	h := n.history(bob, "lobby")
 	if got := find(t, h, line.ID); got.Text != "the station plan" || got.Edited.IsZero() || !got.Edited.Equal(entry.Time) {
