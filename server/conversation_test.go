@@ -137,6 +137,12 @@ func TestEditMessage(t *testing.T) {
 		t.Errorf("search for the edited text = %+v; want the line, marked edited", a.Results)
 	}
 
+	// Transcripts: the current text, marked.
+	if resp, body := n.do("GET", "/api/rooms/lobby/transcript?format=txt", "", bob...); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(string(body), "<ada> the station plan (edited)") || strings.Contains(string(body), "harbour") {
+		t.Errorf("transcript: %d\n%s\nwant the edited line marked, and not the old text", resp.StatusCode, body)
+	}
+
 	wantRefused(t, n, "lobby", "someone else's edit", http.StatusForbidden, "only its author", edit(bob, line.ID, `{"text":"bob was here"}`))
 	wantRefused(t, n, "lobby", "anonymous edit", http.StatusUnauthorized, "log in", edit(nil, line.ID, `{"text":"x"}`))
 	wantRefused(t, n, "lobby", "empty edit", http.StatusBadRequest, "empty", edit(ada, line.ID, `{"text":"  "}`))
