@@ -3,7 +3,8 @@
  * Plain ES2017; load it with a classic <script> tag and use window.Parley.
  *
  *   const c = new Parley.Client({rooms: ['lobby'], last: 50});
- *   c.on('message', m => ...);   // every kind: message, join, leave, notice
+ *   c.on('message', m => ...);   // every kind: message, join, leave, notice, and the changes
+ *                                // edit, react, unreact, delete (m.ref is the message changed)
  *   c.on('state', s => ...);     // 'connecting' | 'live' | 'reconnecting' | 'closed'
  *   c.on('members', e => ...);   // {room, members: [{name, guest}]}: who is online
  *   c.on('signal', s => ...);    // with {watch: ['typing', 'rooms']}: {kind, room, from?, text?}
@@ -38,7 +39,9 @@
   'use strict';
 
   const STATES = ['connecting', 'live', 'reconnecting', 'closed'];
-  const KINDS = ['message', 'join', 'leave', 'notice', 'delete']; // SSE event names: the message kinds
+  // SSE event names: the kinds of log entry. edit, react, unreact and
+  // delete change an earlier message (their ref).
+  const KINDS = ['message', 'join', 'leave', 'notice', 'delete', 'edit', 'react', 'unreact'];
   const SIGNALS = ['typing', 'rooms']; // SSE event names of signals: no id, never stored
   const AUTO = ['ws', 'sse', 'poll']; // best first
 
@@ -761,8 +764,45 @@
     // transport, else with an HTTP POST. It resolves with the stored
     // message and rejects with a ParleyError (code, status, message).
     // name is a guest's display name; leave it out when logged in.
-    send(room, text, name) {
+    send(room, text, name, opts) {
+      const o = opts || {};
+      if (o.replyTo) {
+        // A reply goes by HTTP: the WebSocket's send frame has no reply.
+        const body = { text, reply_to: o.replyTo };
+        if (name) body.name = name;
+        return this._http('POST', '/api/rooms/' + encodeURIComponent(room) + '/messages', body);
+      }
       return this._send(room, text, name, true);
+    }
+
+    // edit replaces the text of one of our lines (logged in, within the
+    // server's edit window). Resolves with the stored edit entry.
+    edit(id, text) {
+      return this._http('PATCH', '/api/messages/' + encodeURIComponent(id), { text });
+    }
+
+    // remove deletes a message (ours within the edit window, or any as a
+    // room owner or admin).
+    remove(id) {
+      return this._http('DELETE', '/api/messages/' + encodeURIComponent(id));
+    }
+
+    // react adds (on = true) or takes back our reaction with emoji to a
+    // message. Idempotent; resolves with {id, reactions}.
+    react(id, emoji, on) {
+      return this._http(on === false ? 'DELETE' : 'PUT',
+        '/api/messages/' + encodeURIComponent(id) + '/reactions/' + encodeURIComponent(emoji), {});
+    }
+
+    // markRead moves our read position in room forward to id (logged in).
+    markRead(room, id) {
+      return this._http('PUT', '/api/rooms/' + encodeURIComponent(room) + '/read', { id });
+    }
+
+    // readPositions resolves with {rooms: {room: {read, unread, mentions}},
+    // max_count} for the rooms we may read (logged in).
+    readPositions() {
+      return this._http('GET', '/api/read');
     }
 
     _send(room, text, name, mayWait) {

@@ -19,6 +19,7 @@ import {
 } from './state.js';
 import { openRoom, refreshRooms } from './rooms.js';
 import { renderMembers } from './people.js';
+import { loadReadPositions } from './read.js';
 
 function randomGuestName() {
   return 'guest-' + String(Math.floor(1000 + Math.random() * 9000));
@@ -321,5 +322,6 @@ export async function identityChanged() {
   if (!state.subscribed.length) state.subscribed.push('lobby');
   state.client.reconnect({ rooms: state.subscribed.slice().sort(), name: streamName() });
   renderAccount(); // shown with the stream already reopening as who we are now
+  await loadReadPositions();
   openRoom(state.current);
 }

@@ -24,6 +24,9 @@
  *   #typing[data-names] ("ada is typing…", the names comma-separated)
  *   .text may hold code, pre > code, strong, em, a.link[rel], span.mention(.me);
  *   li.msg.mentions-me; room buttons' .mention-count ("@2"); #notify-toggle[aria-pressed]
+ *   line parts: button.reply-quote[data-ref], .edited, .reactions > button.reaction[data-emoji][aria-pressed],
+ *   .line-actions > button.(act-reply|act-react|act-edit|act-delete), .palette > button.pick[data-emoji]
+ *   #compose-bar #compose-note #compose-error #compose-cancel; li.new-divider ("New messages")
  *   #outbox > li.out.(sending|failing|rejected) > .from, .text, .state
  *   account: #guest-who #login-open #user-who #me #logout #account-error
  *   #auth-panel #login-form[data-mode=login|register] #login-name
@@ -61,6 +64,8 @@ import { onStreamError, roomsChanged, showState } from './connection.js';
 import { initRoomTools } from './roomtools.js';
 import { onComposerInput, onTypingSignal, stoppedTyping } from './typing.js';
 import { renderNotify, toggleNotify } from './notify.js';
+import { cancelCompose, onLineClick } from './lines.js';
+import { loadReadPositions } from './read.js';
 
 // ---- start ------------------------------------------------------------
 
@@ -120,6 +125,11 @@ async function start() {
     }
   });
   ui.newBelow.addEventListener('click', scrollToBottom);
+  ui.messages.addEventListener('click', onLineClick);
+  ui.composeCancel.addEventListener('click', () => {
+    cancelCompose();
+    ui.input.focus();
+  });
   ui.jumpLatest.addEventListener('click', jumpToLatest);
   ui.searchForm.addEventListener('submit', submitSearch);
   ui.searchResults.addEventListener('click', onResultClick);
@@ -167,6 +177,9 @@ async function start() {
   // Subscribe only to rooms known to exist: one unknown room would make
   // the server refuse the whole stream.
   await refreshRooms();
+  // Before a room opens and marks lines read: where we stopped reading,
+  // on any device.
+  await loadReadPositions();
   const want = roomFromHash();
   state.current = want && canOpen(want) ? want : 'lobby';
   state.subscribed = [isDirect(state.current) ? 'lobby' : state.current];

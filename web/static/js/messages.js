@@ -8,7 +8,6 @@ import {
   directRooms,
   isDirect,
   loggedIn,
-  markSeen,
   members,
   peerOf,
   roomLabel,
@@ -21,6 +20,8 @@ import {
 import { pad2, parseTime, span } from './dom.js';
 import { formatText, mentions } from './format.js';
 import { notify } from './notify.js';
+import { applyChange, decorate, onChange } from './lines.js';
+import { heldBefore, placeDivider, seen } from './read.js';
 import { myName } from './account.js';
 import { renderRoomBadge, renderRooms } from './rooms.js';
 import { renderMembers } from './people.js';
@@ -80,6 +81,7 @@ function messageElement(m) {
     text.append(...f.nodes);
     li.append(' ', text);
     if (f.mentionsMe && m.from !== myName()) li.classList.add('mentions-me');
+    decorate(li, m);
   } else {
     li.append(' ', span('text', displayText(m, kind)));
   }
@@ -118,8 +120,12 @@ function counted(r, m) {
 // stream (they count as unread in other rooms).
 export function addMessage(m, live) {
   if (!m || typeof m.id !== 'number' || typeof m.room !== 'string') return;
-  if (m.kind === 'delete') { // its text is the ID of the deleted message
-    removeMessage(m.room, Number(m.text));
+  if (m.kind === 'delete') { // ref (older entries: the text) is the deleted message
+    removeMessage(m.room, m.ref || Number(m.text));
+    return;
+  }
+  if (m.kind === 'edit' || m.kind === 'react' || m.kind === 'unreact') {
+    if (applyChange(m)) rerenderLine(m.room, m.ref);
     return;
   }
   if (isDirect(m.room) && !directRooms.has(m.room)) {
@@ -157,14 +163,35 @@ export function addMessage(m, live) {
     return;
   }
   if (live && kindOf(m) === 'message' && m.from !== myName() && document.hidden) counted(r, m);
-  markSeen(m.room, m.id);
+  seen(m.room, m.id);
   const stick = atBottom();
-  if (trimmed && ui.messages.firstElementChild) ui.messages.firstElementChild.remove();
+  const oldest = ui.messages.querySelector('li.msg');
+  if (trimmed && oldest) oldest.remove();
   const isNewest = i === r.msgs.length - 1;
-  ui.messages.insertBefore(messageElement(m), ui.messages.children[i] || null);
+  const next = r.msgs[i + 1];
+  const after = next ? ui.messages.querySelector('li.msg[data-id="' + next.id + '"]') : null;
+  ui.messages.insertBefore(messageElement(m), after);
+  heldBefore(r, m, live);
+  placeDivider(r);
   if (stick) scrollToBottom();
   else if (isNewest && live) ui.newBelow.hidden = false;
 }
+
+// rerenderLine draws line id of room again, after a change.
+function rerenderLine(room, id) {
+  if (room !== state.current) return;
+  const r = roomState(room);
+  const m = r.msgs.find((x) => x.id === id);
+  const el = ui.messages.querySelector('li.msg[data-id="' + id + '"]');
+  if (m && el) el.replaceWith(messageElement(m));
+}
+
+// A change made here (an edit, a deletion, reactions) shows at once; its
+// entry on the stream later changes nothing more.
+onChange((entry, m) => {
+  if (entry) addMessage(entry, false);
+  else if (m) rerenderLine(m.room, m.id);
+});
 
 // removeMessage drops a deleted message from its room's list and pane.
 function removeMessage(room, id) {
@@ -193,7 +220,8 @@ export function renderCurrentRoom() {
   ui.messages.replaceChildren(...r.msgs.map(messageElement));
   ui.messages.removeAttribute('aria-busy');
   ui.outbox.replaceChildren(...r.outgoing);
-  if (r.msgs.length && !r.detached) markSeen(r.name, r.msgs[r.msgs.length - 1].id);
+  placeDivider(r);
+  if (r.msgs.length && !r.detached) seen(r.name, r.msgs[r.msgs.length - 1].id);
   showHistoryStatus(r);
   renderOlderBar();
   renderMembers();

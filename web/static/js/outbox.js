@@ -6,6 +6,7 @@ import { span } from './dom.js';
 import { currentName, myName, postingAsGuest } from './account.js';
 import { addMessage, jumpToLatest, scrollToBottom } from './messages.js';
 import { lineSent } from './typing.js';
+import { cancelCompose, replyTarget, submitEdit } from './lines.js';
 
 // ---- outgoing queue ---------------------------------------------------
 
@@ -32,7 +33,7 @@ function removeOutgoing(item) {
   item.el.remove();
 }
 
-function enqueue(text) {
+function enqueue(text, replyTo) {
   // The writer wants to see their line among the newest ones.
   if (roomState(state.current).detached) jumpToLatest();
   postingAsGuest();
@@ -40,6 +41,7 @@ function enqueue(text) {
     room: state.current,
     to: isDirect(state.current) ? peerOf(state.current) : null, // a direct message's recipient
     text,
+    replyTo, // the line it answers, or 0
     name: myName(), // the sender, as the line will show it
     guestName: loggedIn() ? null : currentName(), // what the POST names
     attempts: 0,
@@ -80,7 +82,7 @@ async function deliver(item) {
     try {
       const m = item.to
         ? await state.client.sendDirect(item.to, item.text)
-        : await state.client.send(item.room, item.text, item.guestName);
+        : await state.client.send(item.room, item.text, item.guestName, { replyTo: item.replyTo });
       return confirmOutgoing(item, m);
     } catch (e) {
       err = e;
@@ -166,14 +168,22 @@ export function submitLine(ev) {
     ui.input.focus();
     return;
   }
+  if (state.compose && state.compose.mode === 'edit') {
+    submitEdit(text); // the text stays until the edit is saved
+    return;
+  }
   ui.input.value = '';
   updateCounter();
   autosize();
   lineSent();
-  enqueue(text);
+  enqueue(text, replyTarget());
 }
 
 export function onInputKey(ev) {
+  if (ev.key === 'Escape' && state.compose) {
+    cancelCompose();
+    return;
+  }
   // Enter sends; Shift+Enter is a newline; never while an IME composes.
   if (ev.key !== 'Enter' || ev.shiftKey || ev.altKey || ev.ctrlKey || ev.metaKey) return;
   if (ev.isComposing || ev.keyCode === 229) return;

@@ -23,6 +23,8 @@ import { currentName } from './account.js';
 import { loadHistory, renderCurrentRoom, resetWindow } from './messages.js';
 import { loadMembers, membersFresh, showMembersPanel } from './people.js';
 import { renderTyping } from './typing.js';
+import { cancelCompose } from './lines.js';
+import { openedAt } from './read.js';
 
 // badge: a visible mark ('private'), said by ariaLabel already.
 function roomItem(name, label, ariaLabel, o) {
@@ -169,9 +171,11 @@ export function roomFromHash() {
 }
 
 export function openRoom(name) {
+  if (state.compose && state.compose.room !== name) cancelCompose();
   state.current = name;
   if (isDirect(name)) directRooms.add(name);
   const r = roomState(name);
+  openedAt(r);
   r.unread = 0;
   r.mentions = 0;
   if (roomFromHash() !== name) history.replaceState(null, '', '#' + name);

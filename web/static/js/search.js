@@ -2,6 +2,7 @@
 // the lines around it, as an earlier window of its room.
 
 import {
+  CHANGES,
   CONTEXT_LIMIT,
   MAX_MESSAGES,
   SEARCH_LIMIT,
@@ -162,7 +163,7 @@ export function onResultClick(ev) {
 // CONTEXT_LIMIT each side), scrolls to it and marks it. When the lines
 // after it reach the newest, the room simply stays live; otherwise it
 // shows an earlier window until "Jump to latest".
-async function openInContext(room, id) {
+export async function openInContext(room, id) {
   const seq = ++contextSeq;
   if (!Number.isInteger(id) || id <= 0) return;
   if (!canOpen(room)) await refreshRooms();
@@ -198,7 +199,9 @@ async function openInContext(room, id) {
     : [];
   const byId = new Map();
   before.concat(after, keep).forEach((m) => {
-    if (m && typeof m.id === 'number' && m.kind !== 'delete') byId.set(m.id, m);
+    // Change entries are applied already: history has lines in their
+    // current state.
+    if (m && typeof m.id === 'number' && CHANGES.indexOf(m.kind) < 0) byId.set(m.id, m);
   });
   resetWindow(r);
   r.msgs = Array.from(byId.values()).sort((a, b) => a.id - b.id);

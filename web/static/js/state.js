@@ -13,6 +13,8 @@ export const MAX_MESSAGES = 500; // per room, kept in memory and in the DOM
 export const MAX_SUBSCRIBED = 32; // the server's limit of rooms per stream
 export const HISTORY_LIMIT = 50;
 export const KINDS = ['message', 'join', 'leave', 'notice'];
+// Entries that change an earlier line (its ref) rather than add one.
+export const CHANGES = ['delete', 'edit', 'react', 'unreact'];
 export const SEARCH_LIMIT = 20; // results per page
 export const CONTEXT_LIMIT = 25; // messages loaded on each side of a search hit
 
@@ -79,6 +81,10 @@ export const ui = {
   jumpLatest: $('jump-latest'),
   typing: $('typing'),
   notifyToggle: $('notify-toggle'),
+  composeBar: $('compose-bar'),
+  composeNote: $('compose-note'),
+  composeError: $('compose-error'),
+  composeCancel: $('compose-cancel'),
 };
 
 // state is what the modules share and change: one object, since a module
@@ -98,6 +104,7 @@ export const state = {
   nameRefused: null, // a guest name the server will not take
   authOpen: false, // the log-in panel is shown
   maxText: 0, // the server's message length limit, in characters; 0 until known
+  compose: null, // replying to or editing a line: see lines.js
 };
 
 export const roomInfo = new Map(); // name -> {visibility, topic}, from GET /api/rooms
@@ -165,6 +172,11 @@ export function markSeen(room, id) {
   s.set(room, id);
   while (s.size > MAX_SEEN_ROOMS) s.delete(s.keys().next().value);
   storageSet(SEEN_KEY, JSON.stringify(Object.fromEntries(s)));
+}
+
+// seenAt returns the person's read position in room, 0 when there is none.
+export function seenAt(room) {
+  return seenPositions().get(room) || 0;
 }
 
 // unseen reports whether message m is past the person's read position in
