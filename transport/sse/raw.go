@@ -5,8 +5,10 @@ package sse
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"syscall"
 	"time"
@@ -283,6 +285,12 @@ func (c *rawConn) drain() {
 
 		_ = c.conn.SetWriteDeadline(time.Now().Add(c.h.cfg.WriteTimeout))
 		if _, err := c.conn.Write(buf); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				// Not reading for a whole write timeout: as slow a
+				// consumer as one past the backlog bound.
+				c.h.log.Debug("event stream: slow client disconnected", "remote", c.conn.RemoteAddr(), "timeout", c.h.cfg.WriteTimeout)
+				c.h.cfg.Counters.CutOff()
+			}
 			c.close()
 			return
 		}
