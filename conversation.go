@@ -51,6 +51,29 @@ type ConversationStore interface {
 	Reactions(ctx context.Context, ids []int64) (map[int64][]Reaction, error)
 }
 
+// AttachReactions sets the current reactions of the chat lines and
+// notices of msgs, read from rs (a ConversationStore), for reads that
+// display them.
+func AttachReactions(ctx context.Context, rs ConversationStore, msgs []Message) error {
+	var ids []int64
+	for _, m := range msgs {
+		if m.Kind == KindMessage || m.Kind == KindNotice {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	byID, err := rs.Reactions(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range msgs {
+		msgs[i].Reactions = byID[msgs[i].ID]
+	}
+	return nil
+}
+
 // FoldReactions folds react and unreact entries, in ascending ID order,
 // into the current reactions of each message they reference: a react adds
 // its author to the emoji's set (once), an unreact removes them. Emojis

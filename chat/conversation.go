@@ -209,25 +209,8 @@ func reacted(rs []parley.Reaction, emoji, name string) bool {
 // search results, transcripts). Stores that keep no reactions leave msgs
 // as they are.
 func (s *Service) WithReactions(ctx context.Context, msgs []parley.Message) error {
-	cs, ok := s.store.(parley.ConversationStore)
-	if !ok {
-		return nil
-	}
-	var ids []int64
-	for _, m := range msgs {
-		if m.Kind == parley.KindMessage || m.Kind == parley.KindNotice {
-			ids = append(ids, m.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rs, err := cs.Reactions(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		msgs[i].Reactions = rs[msgs[i].ID]
+	if cs, ok := s.store.(parley.ConversationStore); ok {
+		return parley.AttachReactions(ctx, cs, msgs)
 	}
 	return nil
 }

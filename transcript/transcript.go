@@ -276,25 +276,8 @@ func replyOf(ctx context.Context, store parley.Store, id int64) (*replyRef, erro
 // withReactions sets the reactions of page's lines, when the store keeps
 // them.
 func withReactions(ctx context.Context, store parley.Store, page []parley.Message) error {
-	cs, ok := store.(parley.ConversationStore)
-	if !ok {
-		return nil
-	}
-	var ids []int64
-	for _, m := range page {
-		if m.Kind == parley.KindMessage || m.Kind == parley.KindNotice {
-			ids = append(ids, m.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rs, err := cs.Reactions(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for i := range page {
-		page[i].Reactions = rs[page[i].ID]
+	if cs, ok := store.(parley.ConversationStore); ok {
+		return parley.AttachReactions(ctx, cs, page)
 	}
 	return nil
 }

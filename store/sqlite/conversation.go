@@ -47,28 +47,6 @@ func (s *Store) Reactions(ctx context.Context, ids []int64) (map[int64][]parley.
 	return parley.FoldReactions(entries), nil
 }
 
-// attachReactions sets the reactions of the chat lines and notices of
-// msgs.
-func (s *Store) attachReactions(ctx context.Context, msgs []parley.Message) error {
-	var ids []int64
-	for _, m := range msgs {
-		if m.Kind == parley.KindMessage || m.Kind == parley.KindNotice {
-			ids = append(ids, m.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	rs, err := s.Reactions(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for i := range msgs {
-		msgs[i].Reactions = rs[msgs[i].ID]
-	}
-	return nil
-}
-
 // SetReadPosition moves user's read position in room forward to id.
 func (s *Store) SetReadPosition(ctx context.Context, user, room string, id int64) (int64, error) {
 	if err := s.checkOpen(); err != nil {

@@ -152,7 +152,7 @@ func (s *Store) Before(ctx context.Context, room string, before int64, limit int
 		return nil, wrap("before", err)
 	}
 	slices.Reverse(msgs)
-	if err := s.attachReactions(ctx, msgs); err != nil {
+	if err := parley.AttachReactions(ctx, s, msgs); err != nil {
 		return nil, wrap("before", err)
 	}
 	return msgs, nil
