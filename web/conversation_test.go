@@ -17,7 +17,7 @@ func lineWith(from, text string) string {
 func (p *page) act(from, text, selector string) {
 	p.t.Helper()
 	p.waitJS(lineWith(from, text) + ` !== undefined`)
-	run(p, chromedp.Evaluate[bool](`(() => { ` + lineWith(from, text) + `.querySelector(` + jsString(selector) + `).click(); return true; })()`))
+	run(p, chromedp.Evaluate[bool](`(() => { `+lineWith(from, text)+`.querySelector(`+jsString(selector)+`).click(); return true; })()`))
 }
 
 func (p *page) send(text string) {
@@ -51,7 +51,7 @@ func TestBrowserEditReplyReact(t *testing.T) {
 		t.Error("ada still sees the old text")
 	}
 	// ada cannot edit bob's line.
-	if has := run(ada, chromedp.Evaluate[bool](lineWith("bob", "hello team") + `.querySelector('.act-edit') !== null`)); has {
+	if has := run(ada, chromedp.Evaluate[bool](lineWith("bob", "hello team")+`.querySelector('.act-edit') !== null`)); has {
 		t.Error("ada is offered to edit bob's line")
 	}
 
@@ -90,7 +90,7 @@ func TestBrowserEditReplyReact(t *testing.T) {
 
 func (p *page) lineExists(from, text string) bool {
 	p.t.Helper()
-	return run(p, chromedp.Evaluate[bool](lineWith(from, text) + ` !== undefined`))
+	return run(p, chromedp.Evaluate[bool](lineWith(from, text)+` !== undefined`))
 }
 
 // A logged-in user's read position is kept on the server: another
