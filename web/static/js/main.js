@@ -155,6 +155,7 @@ async function start() {
   });
   window.addEventListener('focus', () => {
     if (Date.now() - state.roomsFetchedAt > 10000) refreshRooms();
+    loadReadPositions(); // read on another device meanwhile
   });
   window.addEventListener('online', () => {
     wakeSender();
