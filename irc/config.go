@@ -2,6 +2,7 @@ package irc
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -134,4 +135,22 @@ func (c *Config) defaults() {
 	if c.Members == nil {
 		c.Members = func(string) []presence.Person { return nil }
 	}
+}
+
+// ValidateServerName checks a server name: a host name of letters,
+// digits, '-' and '.', at most 63 bytes, so that it fits every reply and
+// cannot be mistaken for a nick!user@host source.
+func ValidateServerName(name string) error {
+	if name == "" || len(name) > 63 {
+		return fmt.Errorf("server name %q must be 1 to 63 characters", name)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return fmt.Errorf("server name %q may hold only letters, digits, '-' and '.' (a host name)", name)
+		}
+	}
+	if name[0] == '-' || name[0] == '.' || name[len(name)-1] == '.' {
+		return fmt.Errorf("server name %q must start with a letter or digit and not end with '.'", name)
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/parley-chat/parley/irc"
@@ -15,6 +16,7 @@ import (
 // ircFlags are the IRC gateway's flags of "parley serve" (docs/IRC.md).
 type ircFlags struct {
 	addr, tlsAddr string
+	serverName    string
 	ping          time.Duration
 	history       int
 }
@@ -22,6 +24,7 @@ type ircFlags struct {
 func (f *ircFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.addr, "irc-addr", "", "if set, serve the IRC gateway on this address (e.g. 127.0.0.1:6667)")
 	fs.StringVar(&f.tlsAddr, "irc-tls-addr", "", "if set, serve the IRC gateway over TLS on this address (e.g. 127.0.0.1:6697), with --tls-cert and --tls-key")
+	fs.StringVar(&f.serverName, "irc-server-name", defaultIRCServerName(), "the IRC server's name: the host name clients see in replies and as every user's host")
 	fs.DurationVar(&f.ping, "irc-ping", irc.DefaultPingInterval, "IRC keepalive: a client silent this long is pinged, and cut off if silent as long again")
 	fs.IntVar(&f.history, "irc-history", irc.DefaultHistory, "recent messages an IRC client gets when it joins a channel; 0 for none")
 }
@@ -38,7 +41,10 @@ func (f *ircFlags) apply(cfg *server.Config, certFile, keyFile string) error {
 	if f.history < 0 {
 		return errors.New("-irc-history must not be negative (0 turns playback off)")
 	}
-	ic := &server.IRCConfig{Addr: f.addr, TLSAddr: f.tlsAddr, PingInterval: f.ping, PingTimeout: f.ping, History: f.history}
+	if err := irc.ValidateServerName(f.serverName); err != nil {
+		return fmt.Errorf("--irc-server-name: %w", err)
+	}
+	ic := &server.IRCConfig{Addr: f.addr, TLSAddr: f.tlsAddr, ServerName: f.serverName, PingInterval: f.ping, PingTimeout: f.ping, History: f.history}
 	if f.history == 0 {
 		ic.History = -1 // server.IRCConfig: negative is none
 	}
@@ -54,6 +60,15 @@ func (f *ircFlags) apply(cfg *server.Config, certFile, keyFile string) error {
 	}
 	cfg.IRC = ic
 	return nil
+}
+
+// defaultIRCServerName is the machine's host name when it is a valid IRC
+// server name, else the irc package's default.
+func defaultIRCServerName() string {
+	if h, err := os.Hostname(); err == nil && irc.ValidateServerName(h) == nil {
+		return h
+	}
+	return irc.DefaultServerName
 }
 
 // ircHost and ircPort split a listener's address for the /connect hint.
