@@ -58,6 +58,15 @@ func (c *conn) join(name string) {
 	defer cancel()
 	ch := c.s.cfg.Chat
 	err := ch.CanRead(ctx, c.id, room)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		// A new channel is a new room, made as the web makes one (same
+		// policy and limits); a registered creator owns it.
+		if _, err = ch.CreateRoomAs(ctx, c.id, c.key, room, parley.RoomPublic); err != nil && parley.ErrorCode(err) != parley.EConflict {
+			c.reply(ircmsg.ERR_NOSUCHCHANNEL, channel(room), "Cannot create "+channel(room)+": "+parley.ErrorMessage(err))
+			return
+		}
+		err = ch.CanRead(ctx, c.id, room)
+	}
 	if parley.ErrorCode(err) == parley.EForbidden && c.id.Kind == parley.Registered {
 		// A private room: accept an invitation, if there is one.
 		if err = ch.Join(ctx, c.id, room); err == nil {
@@ -179,14 +188,29 @@ func cmdNames(c *conn, m ircmsg.Message) {
 		return
 	}
 	for _, name := range splitTargets(m.Params[0], stream.MaxRooms) {
-		if room, ok := c.readable("NAMES", name); ok {
-			c.names(room)
+		// A channel that does not exist, or that the client may not
+		// see, has no names: only the end of the list (RFC 2812).
+		room, ok := roomOf(name)
+		if !ok {
+			c.reply(ircmsg.RPL_ENDOFNAMES, cut(name, 40), "End of /NAMES list")
+			continue
 		}
+		if _, joined := c.channels[room]; !joined {
+			ctx, cancel := c.call()
+			err := c.s.cfg.Chat.CanRead(ctx, c.id, room)
+			cancel()
+			if err != nil {
+				c.reply(ircmsg.RPL_ENDOFNAMES, channel(room), "End of /NAMES list")
+				continue
+			}
+		}
+		c.names(room)
 	}
 }
 
-// names sends RPL_NAMREPLY lines of the people present in room, then
-// RPL_ENDOFNAMES.
+// names sends RPL_NAMREPLY lines of the people present in room, with
+// their channel prefix (@ for operators) and, with userhost-in-names,
+// their nick!user@host; then RPL_ENDOFNAMES.
 func (c *conn) names(room string) {
 	var line []string
 	size := 0
@@ -196,12 +220,23 @@ func (c *conn) names(room string) {
 			line, size = line[:0], 0
 		}
 	}
+	ctx, cancel := c.call()
+	defer cancel()
+	ops := c.s.operators(ctx, room)
+	long := c.caps.Load()&capUserhostInNames != 0
 	for _, p := range c.s.cfg.Members(room) {
-		if size+len(p.Name)+1 > 400 {
+		entry := p.Name
+		if long {
+			entry = c.s.source(p.Name)
+		}
+		if ops.is(ctx, p) {
+			entry = "@" + entry
+		}
+		if size+len(entry)+1 > 400 {
 			flush()
 		}
-		line = append(line, p.Name)
-		size += len(p.Name) + 1
+		line = append(line, entry)
+		size += len(entry) + 1
 	}
 	flush()
 	c.reply(ircmsg.RPL_ENDOFNAMES, channel(room), "End of /NAMES list")

@@ -40,6 +40,13 @@ func init() {
 		"MOTD":        {run: func(c *conn, _ ircmsg.Message) { c.motd() }, after: true},
 		"AWAY":        {run: cmdAway, after: true},
 		"CHATHISTORY": {run: cmdChathistory, params: 3, after: true},
+		"USERHOST":    {run: cmdUserhost, params: 1, after: true},
+		"TIME":        {run: cmdTime, after: true},
+		"WHOWAS":      {run: cmdWhowas, params: 1, after: true},
+		"OPER":        {run: cmdOper, params: 2, after: true},
+		"LUSERS":      {run: cmdLusers, after: true},
+		"KICK":        {run: cmdKick, params: 2, after: true},
+		"INVITE":      {run: cmdInvite, params: 2, after: true},
 	}
 }
 
@@ -84,9 +91,12 @@ func cmdQuit(c *conn, m ircmsg.Message) {
 
 func cmdAway(c *conn, m ircmsg.Message) {
 	if m.Param(0) == "" {
+		c.away.Store(nil)
 		c.reply(ircmsg.RPL_UNAWAY, "You are no longer marked as being away")
 		return
 	}
+	msg := cut(m.Params[0], 200)
+	c.away.Store(&msg)
 	c.reply(ircmsg.RPL_NOWAWAY, "You have been marked as being away")
 }
 

@@ -35,13 +35,19 @@ type Config struct {
 	ServerName string // the server's name in replies; default "parley"
 	Network    string // NETWORK in RPL_ISUPPORT; default "Parley"
 
-	Hub      *hub.Hub
-	Store    parley.Store
-	Chat     Chat
-	Users    parley.UserStore // WHOIS looks accounts up here
-	Presence stream.Presence  // nil: IRC users are not present anywhere
+	Hub   *hub.Hub
+	Store parley.Store
+	Chat  Chat
+	Users parley.UserStore // WHOIS looks accounts up here
+	// Rooms, when set, tells room owners and room admins apart: they,
+	// and server admins, are channel operators (@).
+	Rooms    parley.RoomAccessStore
+	Presence stream.Presence // nil: IRC users are not present anywhere
 	// Members returns who is present in a room (NAMES, WHO, LIST).
 	Members func(room string) []presence.Person
+	// Online reports whether someone of that name is connected anywhere
+	// (any transport, any node); nil: only IRC connections count.
+	Online func(name string) bool
 
 	// Login checks an account's password (PASS and SASL PLAIN); client
 	// is the rate-limit key (the client's address). It returns a
@@ -89,7 +95,14 @@ type Chat interface {
 	Direct(ctx context.Context, id parley.Identity, client, to, text string) (parley.Message, error)
 	SetTopic(ctx context.Context, id parley.Identity, room, topic string) error
 	Join(ctx context.Context, id parley.Identity, room string) error
+	// CreateRoomAs creates a room as POST /api/rooms does: same policy,
+	// limits and ownership.
+	CreateRoomAs(ctx context.Context, id parley.Identity, client, name, visibility string) (parley.Room, error)
+	Kick(ctx context.Context, id parley.Identity, room, user string) error
+	Invite(ctx context.Context, id parley.Identity, room, user string) error
 	ReadableRooms(ctx context.Context, id parley.Identity) ([]chat.RoomInfo, error)
+	// CheckLive checks a line relayed and not stored (see chat.Service).
+	CheckLive(id parley.Identity, client, text string) (string, error)
 }
 
 func (c *Config) defaults() {

@@ -36,13 +36,16 @@ type conn struct {
 	lastRead   atomic.Int64 // unix nanoseconds of the last line read
 	pingSent   atomic.Bool  // a PING is out, unanswered
 	registered atomic.Bool
-	caps       atomic.Uint32 // enabled capabilities (cap bits)
+	caps       atomic.Uint32          // enabled capabilities (cap bits)
+	away       atomic.Pointer[string] // the AWAY message; nil: here
+	oper       atomic.Bool            // OPER succeeded
 	writerDone chan struct{}
 
 	// nick is set before registration and fixed after it; the hub's
 	// goroutines read it only once registered (subscriptions start then).
 	nick     string
 	user     string
+	realname string
 	userSet  bool
 	pass     string
 	capNeg   bool // CAP negotiation in progress: registration waits for CAP END
@@ -252,6 +255,32 @@ func (c *conn) send(m ircmsg.Message) {
 // reply sends a numeric reply to the client.
 func (c *conn) reply(numeric string, params ...string) {
 	c.send(ircmsg.Reply(c.s.cfg.ServerName, c.nick, numeric, params...))
+}
+
+// awayMessage is the client's AWAY message, "" when it is here; any
+// goroutine.
+func (c *conn) awayMessage() string {
+	if p := c.away.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// userName is the client's USER name as other clients see it: at most 10
+// letters, digits, '-', '_' and '.', "~" before it (not verified), or
+// the nick. Set before registration, fixed after it; any goroutine once
+// registered.
+func (c *conn) userName() string {
+	u := strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return r
+		}
+		return -1
+	}, c.user)
+	if u == "" {
+		return c.nick
+	}
+	return "~" + cut(u, 10)
 }
 
 // source is the client's own prefix.

@@ -20,7 +20,7 @@ func (c *conn) fail(command, target string, err error) {
 // model for every command. The table:
 //
 //	not_found            channel target: 403 ERR_NOSUCHCHANNEL; nick: 401 ERR_NOSUCHNICK
-//	unauthorized,        JOIN: 473 ERR_INVITEONLYCHAN; TOPIC, MODE: 482 ERR_CHANOPRIVSNEEDED;
+//	unauthorized,        JOIN: 473 ERR_INVITEONLYCHAN; TOPIC, MODE, KICK, INVITE: 482 ERR_CHANOPRIVSNEEDED;
 //	forbidden            PRIVMSG, NOTICE: 404 ERR_CANNOTSENDTOCHAN
 //	invalid, too_large,  PRIVMSG, NOTICE: 404 ERR_CANNOTSENDTOCHAN
 //	rate_limited
@@ -45,7 +45,7 @@ func errorReply(server, nick, command, target string, err error) ircmsg.Message 
 		switch {
 		case command == "JOIN":
 			return r(ircmsg.ERR_INVITEONLYCHAN, target, "Cannot join channel: "+text)
-		case command == "TOPIC" || command == "MODE":
+		case command == "TOPIC" || command == "MODE" || command == "KICK" || command == "INVITE":
 			return r(ircmsg.ERR_CHANOPRIVSNEEDED, target, "You're not channel operator: "+text)
 		case send:
 			return r(ircmsg.ERR_CANNOTSENDTOCHAN, target, "Cannot send to "+target+": "+text)

@@ -44,9 +44,11 @@ func (c *conn) subscribe(topic string, buffering bool) *sink {
 
 // Deliver implements hub.Subscriber.
 func (s *sink) Deliver(ev *parley.Event) {
-	if ev.Revoke != "" && ev.Message.Room == s.room && strings.EqualFold(ev.Revoke, s.c.nick) {
-		s.kick(ev)
-		return
+	if ev.Revoke != "" && strings.EqualFold(ev.Revoke, s.c.nick) {
+		if ev.Message.Room == s.room {
+			s.kick(ev)
+		}
+		return // the removal reaches the user's direct sink too: KICK once
 	}
 	s.mu.Lock()
 	if s.buffering {
@@ -253,9 +255,15 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 		}
 	case parley.KindNotice:
 		prefix := m.From + " set the topic: "
-		if !playback && strings.HasPrefix(m.Text, prefix) && !strings.HasPrefix(m.Room, "@") {
+		kicked, removed := strings.CutSuffix(m.Text, " was removed by "+m.From)
+		switch {
+		case playback || strings.HasPrefix(m.Room, "@"):
+			msgs, _ = ircmsg.SplitMessage(s.cfg.ServerName, "NOTICE", target, m.Text)
+		case strings.HasPrefix(m.Text, prefix):
 			msgs = []ircmsg.Message{{Source: src, Command: "TOPIC", Params: []string{target, strings.TrimPrefix(m.Text, prefix)}}}
-		} else {
+		case removed && !strings.Contains(kicked, " "):
+			msgs = []ircmsg.Message{{Source: src, Command: "KICK", Params: []string{target, kicked, "Removed by " + m.From}}}
+		default:
 			msgs, _ = ircmsg.SplitMessage(s.cfg.ServerName, "NOTICE", target, m.Text)
 		}
 	case parley.KindJoin:

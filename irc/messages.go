@@ -1,7 +1,9 @@
 package irc
 
 import (
+	"context"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/irc/ircmsg"
@@ -34,7 +36,7 @@ func (c *conn) message(m ircmsg.Message, notice bool) {
 		return // other CTCP requests, and every CTCP in a NOTICE, are dropped
 	}
 	for _, target := range splitTargets(m.Params[0], maxTargets) {
-		if err := c.sendTo(target, text); err != nil && !notice {
+		if err := c.sendTo(target, text, notice); err != nil && !notice {
 			c.fail(m.Command, target, err)
 		}
 	}
@@ -42,12 +44,12 @@ func (c *conn) message(m ircmsg.Message, notice bool) {
 
 // sendTo posts text to a channel the client has joined, or sends it to a
 // user as a direct message.
-func (c *conn) sendTo(target, text string) error {
+func (c *conn) sendTo(target, text string, notice bool) error {
 	ctx, cancel := c.call()
 	defer cancel()
 	ch := c.s.cfg.Chat
 	if !strings.HasPrefix(target, "#") {
-		return c.post(func() (parley.Message, error) { return ch.Direct(ctx, c.id, c.key, target, text) })
+		return c.sendToNick(ctx, target, text, notice)
 	}
 	room, ok := roomOf(target)
 	if !ok {
@@ -60,6 +62,76 @@ func (c *conn) sendTo(target, text string) error {
 		return parley.Errorf(parley.EForbidden, "join %s first (/join %s)", channel(room), channel(room))
 	}
 	return c.post(func() (parley.Message, error) { return ch.PostAs(ctx, c.id, c.key, room, text) })
+}
+
+// sendToNick sends text to a user. Between two accounts it is a direct
+// message, stored (a user who is offline reads it later, and the sender
+// is told so with a NOTICE). A guest has no direct conversations: lines
+// to or from a guest are relayed live to a connected IRC user and not
+// stored, after the same text checks, word filter and rate limit.
+func (c *conn) sendToNick(ctx context.Context, target, text string, notice bool) error {
+	to := c.s.connByNick(target)
+	if to != nil && to != c && (c.id.Kind != parley.Registered || to.id.Kind != parley.Registered) {
+		line, err := c.s.cfg.Chat.CheckLive(c.id, c.key, text)
+		if err != nil {
+			return err
+		}
+		cmd := "PRIVMSG"
+		if notice {
+			cmd = "NOTICE"
+		}
+		to.sendLive(c.source(), cmd, to.nick, line)
+		if c.caps.Load()&capEcho != 0 {
+			c.sendLive(c.source(), cmd, to.nick, line)
+		}
+		if !notice {
+			c.tellAway(to)
+		}
+		return nil
+	}
+	if to == c && c.id.Kind != parley.Registered {
+		c.sendLive(c.source(), "PRIVMSG", c.nick, text)
+		return nil
+	}
+	if to == nil && !c.s.accountExists(ctx, target) {
+		return parley.Errorf(parley.ENotFound, "no account or connected user has that name")
+	}
+	err := c.post(func() (parley.Message, error) { return c.s.cfg.Chat.Direct(ctx, c.id, c.key, target, text) })
+	if err != nil {
+		return err
+	}
+	switch {
+	case to != nil:
+		if !notice {
+			c.tellAway(to)
+		}
+	case !notice && !c.s.cfg.Online(target):
+		c.send(ircmsg.Message{Source: c.s.cfg.ServerName, Command: "NOTICE", Params: []string{c.nick,
+			target + " is offline: your message is stored, and they will see it when they come back"}})
+	}
+	return nil
+}
+
+// sendLive sends a line that is not stored, with the time tag the client
+// asked for.
+func (c *conn) sendLive(source, command, target, text string) {
+	msgs, err := ircmsg.SplitMessage(source, command, target, text)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		if c.caps.Load()&capServerTime != 0 {
+			m.SetTag(ircmsg.TimeTag, ircmsg.FormatTime(time.Now()))
+		}
+		c.send(m)
+	}
+}
+
+// tellAway answers a private message to an away user with RPL_AWAY.
+func (c *conn) tellAway(to *conn) {
+	if msg := to.awayMessage(); msg != "" {
+		c.reply(ircmsg.RPL_AWAY, to.nick, msg)
+	}
 }
 
 // fromCTCP turns a CTCP ACTION into Parley's "/me ..." line. ok is false

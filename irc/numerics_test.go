@@ -12,8 +12,9 @@ import (
 // Every error a client can provoke has its standard numeric, with a text
 // that says what to do. Each case runs on a fresh connection: registered
 // as the guest "carol" (and joined to #lobby) unless it says otherwise.
+// Only registered users may create rooms here.
 func TestErrorNumerics(t *testing.T) {
-	g := startGateway(t, server.Config{}, server.IRCConfig{}, "ada")
+	g := startGateway(t, server.Config{RoomCreation: "users"}, server.IRCConfig{}, "ada")
 	g.do("POST", "/api/rooms", `{"name":"private","visibility":"private"}`, g.login("ada")...)
 	cases := []struct {
 		name       string
@@ -26,7 +27,7 @@ func TestErrorNumerics(t *testing.T) {
 		{"unknown command", false, []string{"FROB x"}, ircmsg.ERR_UNKNOWNCOMMAND, "FROB"},
 		{"need more params", false, []string{"JOIN"}, ircmsg.ERR_NEEDMOREPARAMS, "JOIN"},
 		{"user needs four params", true, []string{"USER carol"}, ircmsg.ERR_NEEDMOREPARAMS, "USER"},
-		{"no such channel", false, []string{"JOIN #nowhere"}, ircmsg.ERR_NOSUCHCHANNEL, "#nowhere"},
+		{"no such channel, and guests may not create one", false, []string{"JOIN #nowhere"}, ircmsg.ERR_NOSUCHCHANNEL, "#nowhere"},
 		{"bad channel name", false, []string{"JOIN #no/such"}, ircmsg.ERR_NOSUCHCHANNEL, "#no/such"},
 		{"private channel", false, []string{"JOIN #private"}, ircmsg.ERR_INVITEONLYCHAN, "#private"},
 		{"nick of a registered user", true, []string{"NICK ada", "USER ada 0 * :Ada"}, ircmsg.ERR_NICKNAMEINUSE, "ada"},
@@ -37,6 +38,17 @@ func TestErrorNumerics(t *testing.T) {
 		{"cannot send before joining", false, []string{"PRIVMSG #lobby :hi"}, ircmsg.ERR_CANNOTSENDTOCHAN, "#lobby"},
 		{"send to a channel that does not exist", false, []string{"PRIVMSG #nowhere :hi"}, ircmsg.ERR_NOSUCHCHANNEL, "#nowhere"},
 		{"guests cannot send direct messages", false, []string{"PRIVMSG ada :hi"}, ircmsg.ERR_CANNOTSENDTOCHAN, "ada"},
+		{"message to an unknown nick", false, []string{"PRIVMSG nobody :hi"}, ircmsg.ERR_NOSUCHNICK, "nobody"},
+		{"kick on a channel not joined", false, []string{"KICK #lobby ada"}, ircmsg.ERR_NOTONCHANNEL, "#lobby"},
+		{"kick someone not there", false, []string{"JOIN #lobby", "KICK #lobby nobody"}, ircmsg.ERR_USERNOTINCHANNEL, "nobody"},
+		{"kick without a nick", false, []string{"KICK #lobby"}, ircmsg.ERR_NEEDMOREPARAMS, "KICK"},
+		{"invite nobody", false, []string{"JOIN #lobby", "INVITE nobody #lobby"}, ircmsg.ERR_NOSUCHNICK, "nobody"},
+		{"invite to a channel not joined", false, []string{"INVITE ada #lobby"}, ircmsg.ERR_NOTONCHANNEL, "#lobby"},
+		{"oper needs a server admin", false, []string{"OPER ada :" + password}, "491", ""},
+		{"oper without a password", false, []string{"OPER ada"}, ircmsg.ERR_NEEDMOREPARAMS, "OPER"},
+		{"whowas keeps no history", false, []string{"WHOWAS nobody"}, "406", "nobody"},
+		{"userhost without a nick", false, []string{"USERHOST"}, ircmsg.ERR_NEEDMOREPARAMS, "USERHOST"},
+		{"time of another server", false, []string{"TIME elsewhere.example"}, ircmsg.ERR_NOSUCHSERVER, "elsewhere.example"},
 		{"no recipient", false, []string{"PRIVMSG"}, ircmsg.ERR_NORECIPIENT, ""},
 		{"no text", false, []string{"PRIVMSG #lobby"}, ircmsg.ERR_NOTEXTTOSEND, ""},
 		{"not on channel", false, []string{"PART #lobby", "PART #lobby"}, ircmsg.ERR_NOTONCHANNEL, "#lobby"},

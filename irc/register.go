@@ -18,6 +18,8 @@ const (
 	capMessageTags
 	capEcho
 	capSASL
+	capMultiPrefix
+	capUserhostInNames
 )
 
 // capList is what CAP LS offers, in order.
@@ -28,8 +30,10 @@ var capList = []struct {
 }{
 	{"echo-message", capEcho, ""},
 	{"message-tags", capMessageTags, ""},
+	{"multi-prefix", capMultiPrefix, ""},
 	{"sasl", capSASL, "PLAIN"},
 	{"server-time", capServerTime, ""},
+	{"userhost-in-names", capUserhostInNames, ""},
 }
 
 func capBit(name string) uint32 {
@@ -132,7 +136,11 @@ func cmdNick(c *conn, m ircmsg.Message) {
 }
 
 func cmdUser(c *conn, m ircmsg.Message) {
-	c.user, c.userSet = m.Params[0], true
+	if m.Params[0] == "" || m.Params[3] == "" {
+		c.reply(ircmsg.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters: USER name 0 * :real name")
+		return
+	}
+	c.user, c.realname, c.userSet = m.Params[0], cut(m.Params[3], 100), true
 	c.tryRegister()
 }
 
@@ -297,7 +305,7 @@ func (c *conn) welcome() {
 		c.reply(ircmsg.RPL_ISUPPORT, append(tokens[:n:n], "are supported by this server")...)
 		tokens = tokens[n:]
 	}
-	c.reply(ircmsg.RPL_LUSERCLIENT, "There are "+strconv.Itoa(c.s.Conns())+" IRC users on 1 server")
+	c.lusers()
 	if c.id.Kind == parley.Registered && !c.authed {
 		c.reply(ircmsg.RPL_LOGGEDIN, c.source(), c.id.Name, "You are now logged in as "+c.id.Name)
 	}

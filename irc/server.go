@@ -17,11 +17,12 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	guests map[string]*conn // guest nicks in use, folded to lower case
-	lns    []net.Listener
-	closed bool
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	guests    map[string]*conn // guest nicks in use, folded to lower case
+	mostUsers int              // the most registered connections at once (LUSERS)
+	lns       []net.Listener
+	closed    bool
 
 	ctx    context.Context // bounds the connections' calls into Parley
 	cancel context.CancelFunc
@@ -44,6 +45,8 @@ func New(cfg Config) (*Server, error) {
 		guests: make(map[string]*conn),
 		done:   make(chan struct{}),
 	}
+	elsewhere := cfg.Online
+	s.cfg.Online = func(name string) bool { return s.online(name) || (elsewhere != nil && elsewhere(name)) }
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.pingLoop()
@@ -146,15 +149,40 @@ func (s *Server) reserveGuest(c *conn, nick string) bool {
 }
 
 // online reports whether a registered connection uses nick.
-func (s *Server) online(nick string) bool {
+func (s *Server) online(nick string) bool { return s.connByNick(nick) != nil }
+
+// connByNick returns a registered connection that uses nick, nil if none.
+func (s *Server) connByNick(nick string) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
 		if c.isRegistered() && strings.EqualFold(c.nick, nick) {
-			return true
+			return c
 		}
 	}
-	return false
+	return nil
+}
+
+// registeredConns returns the registered connections.
+func (s *Server) registeredConns() []*conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		if c.isRegistered() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// accountExists reports whether name is a registered account.
+func (s *Server) accountExists(ctx context.Context, name string) bool {
+	if s.cfg.Users == nil {
+		return false
+	}
+	_, _, err := s.cfg.Users.UserByName(ctx, name)
+	return err == nil
 }
 
 // Conns returns the number of open connections.

@@ -58,8 +58,10 @@ func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth
 		Store:      s.store,
 		Chat:       s.chat,
 		Users:      s.store,
+		Rooms:      s.store,
 		Presence:   s.presence,
 		Members:    s.presence.Members,
+		Online:     s.presence.Online,
 		Login:      login.check,
 		Guest: func(ctx context.Context, name string) (parley.Identity, error) {
 			return resolver.Guest(ctx, parley.Identity{}, name, chat.ValidateName)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,19 @@ func (p *presenceHub) Members(room string) []presence.Person {
 		people = presence.SortUnique(append(people, p.remote.Members(room)...))
 	}
 	return people
+}
+
+// Online reports whether name is present in a room on this node (other
+// nodes' presence is kept per room only).
+func (p *presenceHub) Online(name string) bool {
+	for _, people := range p.tracker.Snapshot() {
+		for _, person := range people {
+			if strings.EqualFold(person.Name, name) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // expire lets the people of nodes that stopped announcing lapse. Each
