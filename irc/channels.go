@@ -94,7 +94,7 @@ func (c *conn) join(name string) {
 	c.movePresence()
 	c.send(ircmsg.Message{Source: c.source(), Command: "JOIN", Params: []string{channel(room)}})
 	if r, err := c.s.cfg.Store.Room(ctx, room); err == nil && r.Topic != "" {
-		c.reply(ircmsg.RPL_TOPIC, channel(room), r.Topic)
+		c.sendTopic(ctx, r)
 	}
 	c.names(room)
 	c.playback(history)
@@ -129,7 +129,7 @@ func (c *conn) part(room, reason string) {
 	sk := c.channels[room]
 	sk.sub.Cancel()
 	delete(c.channels, room)
-	c.movePresence()
+	c.movePresenceReason(cut(reason, 200))
 	params := []string{channel(room)}
 	if reason != "" {
 		params = append(params, cut(reason, 200))
@@ -179,7 +179,7 @@ func cmdTopic(c *conn, m ircmsg.Message) {
 		c.reply(ircmsg.RPL_NOTOPIC, channel(room), "No topic is set")
 		return
 	}
-	c.reply(ircmsg.RPL_TOPIC, channel(room), r.Topic)
+	c.sendTopic(ctx, r)
 }
 
 func cmdNames(c *conn, m ircmsg.Message) {

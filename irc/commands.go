@@ -82,8 +82,10 @@ func cmdPing(c *conn, m ircmsg.Message) {
 
 func cmdQuit(c *conn, m ircmsg.Message) {
 	reason := "Client quit"
+	c.quitMsg = "Client quit"
 	if msg := m.Param(0); msg != "" {
-		reason = "Quit: " + cut(msg, 200)
+		c.quitMsg = cut(msg, 200)
+		reason = quitPrefix + c.quitMsg
 	}
 	c.quitting = true
 	c.quit(reason)

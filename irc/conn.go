@@ -59,6 +59,7 @@ type conn struct {
 	release  func()            // gives back the connection's place under Config.Limit
 	here     stream.Session    // presence; nil until registered or when anonymous
 	quitting bool
+	quitMsg  string // the QUIT message; "" when the client did not quit
 	regTimer *time.Timer
 
 	// own remembers this connection's own posts, so that without
@@ -211,7 +212,11 @@ func (c *conn) finish() {
 		c.dm.sub.Cancel()
 	}
 	if c.here != nil {
-		c.here.Leave()
+		if rs, ok := c.here.(reasonedSession); ok {
+			rs.LeaveWithReason(c.quitReason())
+		} else {
+			c.here.Leave()
+		}
 	}
 	c.cancel()
 }
@@ -283,6 +288,18 @@ func (c *conn) userName() string {
 	return "~" + cut(u, 10)
 }
 
+// quitPrefix starts the reason of a leave that was an IRC QUIT, so that
+// other IRC clients see QUIT rather than PART.
+const quitPrefix = "Quit: "
+
+// quitReason is the leave reason when the connection ends.
+func (c *conn) quitReason() string {
+	if c.quitMsg != "" {
+		return quitPrefix + c.quitMsg
+	}
+	return quitPrefix + "Connection closed"
+}
+
 // source is the client's own prefix.
 func (c *conn) source() string { return c.s.source(c.nick) }
 
@@ -312,8 +329,24 @@ func (c *conn) rooms() []string {
 }
 
 // movePresence puts the connection's presence into its joined rooms.
-func (c *conn) movePresence() {
-	if c.here != nil {
-		c.here.Move(c.rooms())
+func (c *conn) movePresence() { c.movePresenceReason("") }
+
+// reasonedSession is a presence session whose leaves can say why (the
+// server's presence does): PART and QUIT messages reach the web as the
+// leave notice's text, and other IRC clients as the PART or QUIT reason.
+type reasonedSession interface {
+	MoveWithReason(rooms []string, reason string)
+	LeaveWithReason(reason string)
+}
+
+// movePresenceReason is movePresence with a reason for the leaves.
+func (c *conn) movePresenceReason(reason string) {
+	if c.here == nil {
+		return
 	}
+	if rs, ok := c.here.(reasonedSession); ok && reason != "" {
+		rs.MoveWithReason(c.rooms(), reason)
+		return
+	}
+	c.here.Move(c.rooms())
 }

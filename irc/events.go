@@ -269,7 +269,7 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 	case parley.KindJoin:
 		msgs = []ircmsg.Message{{Source: src, Command: "JOIN", Params: []string{target}}}
 	case parley.KindLeave:
-		msgs = []ircmsg.Message{{Source: src, Command: "PART", Params: []string{target, "left"}}}
+		msgs = []ircmsg.Message{leaveLine(src, target, m)}
 	default: // delete: IRC has no standard way to take a line back
 		return nil
 	}
@@ -284,6 +284,20 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 		b = append(msg.Append(b), '\r', '\n')
 	}
 	return b
+}
+
+// leaveLine is a leave notice as IRC sees it: a QUIT when the person
+// quit IRC, else a PART with the reason they gave ("X has left: reason").
+func leaveLine(src, target string, m *parley.Message) ircmsg.Message {
+	reason, _ := strings.CutPrefix(m.Text, m.From+" has left")
+	reason, given := strings.CutPrefix(reason, ": ")
+	if quit, ok := strings.CutPrefix(reason, quitPrefix); ok && given {
+		return ircmsg.Message{Source: src, Command: "QUIT", Params: []string{quitPrefix + quit}}
+	}
+	if !given || reason == "" {
+		return ircmsg.Message{Source: src, Command: "PART", Params: []string{target}}
+	}
+	return ircmsg.Message{Source: src, Command: "PART", Params: []string{target, reason}}
 }
 
 // split builds PRIVMSG lines for text, turning "/me ..." into CTCP

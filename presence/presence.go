@@ -28,6 +28,9 @@ type Change struct {
 	Room   string
 	Person Person
 	Joined bool // false: left
+	// Reason is why the person left, when they said (an IRC PART or
+	// QUIT message); set by the caller, not the tracker.
+	Reason string
 }
 
 // Tracker is safe for concurrent use.

@@ -34,7 +34,7 @@ func TestSetMovesBetweenRooms(t *testing.T) {
 	bob := Person{Name: "bob", Guest: true}
 	tr.Set("s", bob, []string{"a", "b"})
 	ch := tr.Set("s", bob, []string{"b", "c"})
-	if len(ch) != 2 || ch[0] != (Change{"a", bob, false}) || ch[1] != (Change{"c", bob, true}) {
+	if len(ch) != 2 || ch[0] != (Change{Room: "a", Person: bob}) || ch[1] != (Change{Room: "c", Person: bob, Joined: true}) {
 		t.Fatalf("changes = %+v, want leave a then join c", ch)
 	}
 	if !tr.Present("c", "bob") || tr.Present("a", "bob") {

@@ -116,6 +116,31 @@ func (s *presenceSession) Move(rooms []string) {
 	s.hub.notify(s.hub.tracker.Set(s.id, s.person, stream.Present(rooms)))
 }
 
+// MoveWithReason is Move, giving the reason of the leaves it causes (an
+// IRC PART message); the leave notices carry it.
+func (s *presenceSession) MoveWithReason(rooms []string, reason string) {
+	s.hub.notify(withReason(s.hub.tracker.Set(s.id, s.person, stream.Present(rooms)), reason))
+}
+
+// LeaveWithReason is Leave with the reason (an IRC QUIT message).
+func (s *presenceSession) LeaveWithReason(reason string) {
+	s.once.Do(func() {
+		changes := withReason(s.hub.tracker.Remove(s.id), reason)
+		if len(changes) > 0 {
+			s.hub.goNotify(changes)
+		}
+	})
+}
+
+func withReason(changes []presence.Change, reason string) []presence.Change {
+	for i := range changes {
+		if !changes[i].Joined {
+			changes[i].Reason = reason
+		}
+	}
+	return changes
+}
+
 func (s *presenceSession) Leave() {
 	s.once.Do(func() {
 		changes := s.hub.tracker.Remove(s.id)
@@ -311,7 +336,12 @@ func (p *presenceHub) present(c presence.Change) bool {
 // returned.
 func (p *presenceHub) record(c presence.Change) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	err := p.chat.Presence(ctx, c.Room, c.Person.Name, c.Joined)
+	var err error
+	if c.Reason != "" && !c.Joined {
+		err = p.chat.LeaveWithReason(ctx, c.Room, c.Person.Name, c.Reason)
+	} else {
+		err = p.chat.Presence(ctx, c.Room, c.Person.Name, c.Joined)
+	}
 	cancel()
 	if err != nil && parley.ErrorCode(err) != parley.ENotFound && parley.ErrorCode(err) != parley.EUnavailable {
 		p.log.Warn("recording presence notice", "room", c.Room, "user", c.Person.Name, "err", err)

@@ -7,8 +7,10 @@ tests use) are made with `parley user add`, which writes the same database.
 run.sh passes this module to irctest as --controller parley_controller.
 """
 
+import atexit
 import os
 import shutil
+import signal
 import socket
 import subprocess
 from typing import Optional, Set, Type
@@ -20,6 +22,22 @@ from irctest.specifications import Capabilities, OptionalBehaviors
 
 OPER_NAME = "operuser"
 OPER_PASSWORD = "operpassword"
+
+
+# Every server started, so that none outlives the run: unittest skips
+# tearDown (and so kill) when setUp fails, e.g. in registerUser.
+_started: Set[subprocess.Popen] = set()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for proc in list(_started):
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                proc.kill()
+            proc.wait()
 
 
 def free_port() -> int:
@@ -114,6 +132,12 @@ class ParleyController(BaseServerController, DirectoryBasedController):
         else:
             args += ["--irc-addr", "%s:%d" % (hostname, port)]
         self.proc = self.execute(args)
+        _started.add(self.proc)
+
+    def kill_proc(self) -> None:
+        proc = self.proc
+        super().kill_proc()
+        _started.discard(proc)
 
     def registerUser(
         self,
@@ -121,6 +145,9 @@ class ParleyController(BaseServerController, DirectoryBasedController):
         username: str,
         password: Optional[str] = None,
     ) -> None:
+        if password is not None and len(password) < 8:
+            # Parley's password policy: at least 8 characters.
+            raise NotImplementedByController("passwords under 8 characters")
         self.add_user(username, password or "irctest-password")
 
 
