@@ -37,7 +37,9 @@ func TestJoinCreatesARoomItsCreatorOperates(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("GET /api/rooms: %d %s", status, body)
 	}
-	var list struct{ Rooms []struct{ Name, Owner string } }
+	var list struct {
+		Rooms []struct{ Name, Owner string }
+	}
 	json.Unmarshal(body, &list)
 	if !slices.ContainsFunc(list.Rooms, func(r struct{ Name, Owner string }) bool { return r.Name == "den" && r.Owner == "ada" }) {
 		t.Fatalf("rooms = %s, want den owned by ada", body)
