@@ -45,6 +45,8 @@ func init() {
 		"WHOWAS":      {run: cmdWhowas, params: 1, after: true},
 		"OPER":        {run: cmdOper, params: 2, after: true},
 		"LUSERS":      {run: cmdLusers, after: true},
+		"INFO":        {run: cmdInfo, after: true},
+		"KILL":        {run: cmdKill, params: 2, after: true},
 		"KICK":        {run: cmdKick, params: 2, after: true},
 		"INVITE":      {run: cmdInvite, params: 2, after: true},
 	}
@@ -88,6 +90,7 @@ func cmdQuit(c *conn, m ircmsg.Message) {
 		reason = quitPrefix + c.quitMsg
 	}
 	c.quitting = true
+	c.leavePresence() // before the socket closes: see reasonedSession
 	c.quit(reason)
 }
 

@@ -141,8 +141,16 @@ func (c *conn) readLoop() {
 	}
 }
 
+// maxClientTags bounds the tags a client sends (IRCv3 message-tags: 4094
+// bytes, without the '@' and the space).
+const maxClientTags = 4094
+
 // handle parses and runs one line.
 func (c *conn) handle(line string) {
+	if tags, _, _ := strings.Cut(line, " "); strings.HasPrefix(tags, "@") && len(tags)-1 > maxClientTags {
+		c.reply(ircmsg.ERR_INPUTTOOLONG, "Input line was too long: tags may take at most 4094 bytes")
+		return
+	}
 	m, err := ircmsg.Parse(line)
 	if err != nil {
 		var perr *ircmsg.Error
@@ -211,13 +219,7 @@ func (c *conn) finish() {
 	if c.dm != nil {
 		c.dm.sub.Cancel()
 	}
-	if c.here != nil {
-		if rs, ok := c.here.(reasonedSession); ok {
-			rs.LeaveWithReason(c.quitReason())
-		} else {
-			c.here.Leave()
-		}
-	}
+	c.leavePresence()
 	c.cancel()
 }
 
@@ -334,9 +336,24 @@ func (c *conn) movePresence() { c.movePresenceReason("") }
 // reasonedSession is a presence session whose leaves can say why (the
 // server's presence does): PART and QUIT messages reach the web as the
 // leave notice's text, and other IRC clients as the PART or QUIT reason.
+// Both record the notices before they return (the reader goroutine may
+// block), so that the others get a client's QUIT before its socket closes.
 type reasonedSession interface {
 	MoveWithReason(rooms []string, reason string)
 	LeaveWithReason(reason string)
+}
+
+// leavePresence ends the connection's presence with the reason of its
+// end; only the first call counts.
+func (c *conn) leavePresence() {
+	if c.here == nil {
+		return
+	}
+	if rs, ok := c.here.(reasonedSession); ok {
+		rs.LeaveWithReason(c.quitReason())
+	} else {
+		c.here.Leave()
+	}
 }
 
 // movePresenceReason is movePresence with a reason for the leaves.

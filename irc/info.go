@@ -21,6 +21,8 @@ const (
 	rplGlobalUsers   = "266"
 	errWasNoSuchNick = "406"
 	errNoOperHost    = "491"
+	rplInfo          = "371"
+	rplEndOfInfo     = "374"
 )
 
 // counts returns the registered and unregistered connections, and the
@@ -105,12 +107,52 @@ func cmdTime(c *conn, m ircmsg.Message) {
 	c.reply(rplTime, c.s.cfg.ServerName, strconv.FormatInt(now.Unix(), 10), now.UTC().Format(time.RFC1123))
 }
 
-// cmdWhowas: the gateway keeps no nick history, so every nick gets the
-// empty answer (406, then 369).
+// whowasKept is how many ended connections WHOWAS remembers.
+const whowasKept = 256
+
+// whowasEntry is a connection that ended, as WHOWAS shows it.
+type whowasEntry struct{ nick, user, real string }
+
+// rememberGone records an ended, registered connection for WHOWAS.
+// s.mu is held.
+func (s *Server) rememberGone(c *conn) {
+	e := whowasEntry{nick: c.nick, user: c.userName(), real: c.realname}
+	if len(s.whowas) >= whowasKept {
+		s.whowas = append(s.whowas[:0], s.whowas[1:]...)
+	}
+	s.whowas = append(s.whowas, e)
+}
+
+// gone returns the remembered connections of nick, newest first, at most
+// count of them (count <= 0: all).
+func (s *Server) gone(nick string, count int) []whowasEntry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []whowasEntry
+	for i := len(s.whowas) - 1; i >= 0 && (count <= 0 || len(out) < count); i-- {
+		if strings.EqualFold(s.whowas[i].nick, nick) {
+			out = append(out, s.whowas[i])
+		}
+	}
+	return out
+}
+
+// cmdWhowas answers WHOWAS nick[,nick] [count] from the IRC connections
+// that ended since the server started (the last 256; nothing is stored).
 func cmdWhowas(c *conn, m ircmsg.Message) {
+	count, _ := strconv.Atoi(m.Param(1))
+	srv := c.s.cfg.ServerName
 	for _, nick := range splitTargets(m.Params[0], maxTargets) {
-		c.reply(errWasNoSuchNick, cut(nick, 40), "There was no such nickname: this server keeps no nick history")
-		c.reply(rplEndOfWhowas, cut(nick, 40), "End of WHOWAS")
+		nick = cut(nick, 40)
+		entries := c.s.gone(nick, count)
+		if len(entries) == 0 {
+			c.reply(errWasNoSuchNick, nick, "There was no such nickname")
+		}
+		for _, e := range entries {
+			c.reply(rplWhowasUser, e.nick, e.user, srv, "*", e.real)
+			c.reply(ircmsg.RPL_WHOISSERVER, e.nick, srv, "Parley")
+		}
+		c.reply(rplEndOfWhowas, nick, "End of WHOWAS")
 	}
 }
 
@@ -136,3 +178,33 @@ func cmdOper(c *conn, m ircmsg.Message) {
 }
 
 func cmdLusers(c *conn, _ ircmsg.Message) { c.lusers() }
+
+// cmdInfo answers INFO with a few lines about the server.
+func cmdInfo(c *conn, _ ircmsg.Message) {
+	for _, line := range []string{
+		"Parley: self-hosted real-time chat; this is its IRC gateway.",
+		"Channels are Parley's rooms, shared with the web and its other transports.",
+	} {
+		c.reply(rplInfo, line)
+	}
+	c.reply(rplEndOfInfo, "End of INFO list")
+}
+
+// cmdKill: an IRC operator (OPER) may disconnect another IRC connection;
+// it ends the connection only, not the account's other sessions.
+func cmdKill(c *conn, m ircmsg.Message) {
+	if !c.oper.Load() {
+		c.reply(ircmsg.ERR_NOPRIVILEGES, "Permission Denied: you are not an IRC operator (OPER)")
+		return
+	}
+	o := c.s.connByNick(m.Params[0])
+	if o == nil {
+		c.reply(ircmsg.ERR_NOSUCHNICK, cut(m.Params[0], 40), "No such nick: no IRC connection uses it")
+		return
+	}
+	reason := "Killed by " + c.nick
+	if r := m.Param(1); r != "" {
+		reason += ": " + cut(r, 200)
+	}
+	o.quit(reason) // the writer sends ERROR, then closes; o's reader ends
+}

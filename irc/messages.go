@@ -113,18 +113,19 @@ func (c *conn) sendToNick(ctx context.Context, target, text string, notice bool)
 }
 
 // sendLive sends a line that is not stored, with the time tag the client
-// asked for.
+// asked for. Like other IRC servers' relays, and unlike stored messages,
+// a line that the sender's longer source pushes past 512 bytes is cut
+// rather than split.
 func (c *conn) sendLive(source, command, target, text string) {
 	msgs, err := ircmsg.SplitMessage(source, command, target, text)
-	if err != nil {
+	if err != nil || len(msgs) == 0 {
 		return
 	}
-	for _, m := range msgs {
-		if c.caps.Load()&capServerTime != 0 {
-			m.SetTag(ircmsg.TimeTag, ircmsg.FormatTime(time.Now()))
-		}
-		c.send(m)
+	m := msgs[0]
+	if c.caps.Load()&capServerTime != 0 {
+		m.SetTag(ircmsg.TimeTag, ircmsg.FormatTime(time.Now()))
 	}
+	c.send(m)
 }
 
 // tellAway answers a private message to an away user with RPL_AWAY.

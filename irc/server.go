@@ -21,6 +21,7 @@ type Server struct {
 	conns     map[*conn]struct{}
 	guests    map[string]*conn // guest nicks in use, folded to lower case
 	mostUsers int              // the most registered connections at once (LUSERS)
+	whowas    []whowasEntry    // ended connections, oldest first (WHOWAS)
 	lns       []net.Listener
 	closed    bool
 
@@ -128,6 +129,9 @@ func (s *Server) remove(c *conn) {
 	}
 	s.mu.Lock()
 	delete(s.conns, c)
+	if c.isRegistered() {
+		s.rememberGone(c)
+	}
 	if key := strings.ToLower(c.nick); s.guests[key] == c {
 		delete(s.guests, key)
 	}

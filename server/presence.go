@@ -122,12 +122,25 @@ func (s *presenceSession) MoveWithReason(rooms []string, reason string) {
 	s.hub.notify(withReason(s.hub.tracker.Set(s.id, s.person, stream.Present(rooms)), reason))
 }
 
-// LeaveWithReason is Leave with the reason (an IRC QUIT message).
+// LeaveWithReason is Leave with the reason (an IRC QUIT message). Unlike
+// Leave it records the notices before it returns (so that an IRC client's
+// QUIT reaches the others before its connection closes): it blocks, and
+// must not be called on a hub goroutine.
 func (s *presenceSession) LeaveWithReason(reason string) {
 	s.once.Do(func() {
 		changes := withReason(s.hub.tracker.Remove(s.id), reason)
-		if len(changes) > 0 {
-			s.hub.goNotify(changes)
+		if len(changes) == 0 {
+			return
+		}
+		s.hub.mu.Lock()
+		closed := s.hub.closed
+		if !closed {
+			s.hub.running.Add(1)
+		}
+		s.hub.mu.Unlock()
+		if !closed {
+			defer s.hub.running.Done()
+			s.hub.notify(changes)
 		}
 	})
 }
