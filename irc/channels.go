@@ -212,16 +212,20 @@ func cmdNames(c *conn, m ircmsg.Message) {
 // their channel prefix (@ for operators) and, with userhost-in-names,
 // their nick!user@host; then RPL_ENDOFNAMES.
 func (c *conn) names(room string) {
+	ctx, cancel := c.call()
+	defer cancel()
+	symbol := "=" // public
+	if c.s.private(ctx, room) {
+		symbol = "@" // secret
+	}
 	var line []string
 	size := 0
 	flush := func() {
 		if len(line) > 0 {
-			c.reply(ircmsg.RPL_NAMREPLY, "=", channel(room), strings.Join(line, " "))
+			c.reply(ircmsg.RPL_NAMREPLY, symbol, channel(room), strings.Join(line, " "))
 			line, size = line[:0], 0
 		}
 	}
-	ctx, cancel := c.call()
-	defer cancel()
 	ops := c.s.operators(ctx, room)
 	long := c.caps.Load()&capUserhostInNames != 0
 	for _, p := range c.s.cfg.Members(room) {
@@ -285,9 +289,13 @@ func cmdMode(c *conn, m ircmsg.Message) {
 		return
 	}
 	if len(m.Params) == 1 {
-		c.reply(ircmsg.RPL_CHANNELMODEIS, channel(room), "+nt")
 		ctx, cancel := c.call()
 		defer cancel()
+		modes := "+nt"
+		if c.s.private(ctx, room) {
+			modes = "+inst" // only members and invitees; not listed to others
+		}
+		c.reply(ircmsg.RPL_CHANNELMODEIS, channel(room), modes)
 		if r, err := c.s.cfg.Store.Room(ctx, room); err == nil {
 			c.reply(ircmsg.RPL_CREATIONTIME, channel(room), strconv.FormatInt(r.Created.Unix(), 10))
 		}

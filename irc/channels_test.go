@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/irc/ircmsg"
@@ -278,5 +279,76 @@ func TestInformationalCommands(t *testing.T) {
 	c.send("WHO carol")
 	if m, _ := c.expect(ircmsg.RPL_WHOREPLY); m.Param(6) != "H*" {
 		t.Fatalf("WHO after OPER = %v, want H*", m)
+	}
+}
+
+// WHOWAS remembers connections that ended; KILL is for IRC operators;
+// INFO answers.
+func TestWhowasKillInfo(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{}, "root")
+	gone := g.dial()
+	gone.send("NICK dave", "USER daveuser 0 * :Dave Real")
+	gone.expect(ircmsg.RPL_ENDOFMOTD)
+	gone.send("QUIT :bye")
+	gone.expectClosed()
+	c := g.dial()
+	c.register("carol")
+	deadline := time.Now().Add(wait)
+	for g.srv.IRCConns() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // dave's connection is forgotten on its own goroutine
+	}
+	c.send("WHOWAS dave")
+	if m, _ := c.expect("314"); m.Param(1) != "dave" || m.Param(2) != "~daveuser" || m.Param(5) != "Dave Real" {
+		t.Fatalf("RPL_WHOWASUSER = %v", m)
+	}
+	c.expect("369")
+
+	c.send("INFO")
+	c.expect("374")
+
+	victim := g.dial()
+	victim.register("erin")
+	c.send("KILL erin :enough")
+	c.expect(ircmsg.ERR_NOPRIVILEGES)
+	c.send("OPER root :" + password)
+	c.expect("381")
+	c.send("KILL erin :enough")
+	if reason := victim.expectClosed(); !strings.Contains(reason, "Killed by carol: enough") {
+		t.Fatalf("ERROR = %q", reason)
+	}
+}
+
+// A private room is a secret, invite-only channel: NAMES says "@", MODE
+// "+inst".
+func TestPrivateRoomModes(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{}, "ada")
+	if status, body := g.do("POST", "/api/rooms", `{"name":"den","visibility":"private"}`, g.login("ada")...); status != http.StatusCreated {
+		t.Fatalf("create den: %d %s", status, body)
+	}
+	ada := g.dial()
+	ada.register("ada", "PASS :"+password)
+	for _, m := range ada.join("#den") {
+		if m.Command == ircmsg.RPL_NAMREPLY && m.Param(1) != "@" {
+			t.Fatalf("NAMES of a private room = %v, want the secret symbol @", m)
+		}
+	}
+	ada.send("MODE #den")
+	if m, _ := ada.expect(ircmsg.RPL_CHANNELMODEIS); m.Param(2) != "+inst" {
+		t.Fatalf("MODE #den = %v, want +inst", m)
+	}
+}
+
+// Client-only tags beyond 4094 bytes are refused, and nothing is posted.
+func TestTooManyTagBytes(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{})
+	c := g.dial()
+	c.register("carol")
+	c.join("#lobby")
+	c.send("@+big="+strings.Repeat("a", 4096)+" PRIVMSG #lobby :oversized-tags-line", "PING :after")
+	c.expect(ircmsg.ERR_INPUTTOOLONG)
+	c.expect("PONG")
+	status, body := g.do("GET", "/api/rooms/lobby/messages", "")
+	if status != http.StatusOK || strings.Contains(string(body), "oversized-tags-line") {
+		t.Fatalf("history: %d %s; the refused line must not be stored", status, body)
 	}
 }

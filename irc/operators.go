@@ -56,13 +56,11 @@ func (o *opSet) is(ctx context.Context, p presence.Person) bool {
 	return admin
 }
 
-// isOp reports whether the connection's user is an operator of room.
-func (c *conn) isOp(ctx context.Context, room string) bool {
-	if c.id.Kind != parley.Registered {
+// private reports whether room is a private room (channel modes +is).
+func (s *Server) private(ctx context.Context, room string) bool {
+	if s.cfg.Rooms == nil {
 		return false
 	}
-	if c.id.Admin {
-		return true
-	}
-	return c.s.operators(ctx, room).is(ctx, presence.Person{Name: c.id.Name})
+	rs, err := s.cfg.Rooms.RoomSettings(ctx, room)
+	return err == nil && rs.Visibility != parley.RoomPublic
 }

@@ -277,7 +277,7 @@ func (s *Server) isupport() []string {
 	return []string{
 		"CASEMAPPING=ascii",
 		"CHANLIMIT=#:" + strconv.Itoa(stream.MaxRooms),
-		"CHANMODES=b,,,nt",
+		"CHANMODES=b,,,inst",
 		"CHANNELLEN=" + strconv.Itoa(chat.MaxRoomName+1),
 		"CHANTYPES=#",
 		"CHATHISTORY=" + strconv.Itoa(chat.MaxHistory),
@@ -298,7 +298,7 @@ func (c *conn) welcome() {
 	c.reply(ircmsg.RPL_WELCOME, "Welcome to the "+c.s.cfg.Network+" IRC gateway, "+c.nick)
 	c.reply(ircmsg.RPL_YOURHOST, "Your host is "+srv+", running Parley")
 	c.reply(ircmsg.RPL_CREATED, "This server was created "+started.UTC().Format(time.RFC1123))
-	c.reply(ircmsg.RPL_MYINFO, srv, "parley", "i", "bnt")
+	c.reply(ircmsg.RPL_MYINFO, srv, "parley", "i", "binst")
 	tokens := c.s.isupport()
 	for len(tokens) > 0 {
 		n := min(len(tokens), 12)
