@@ -18,6 +18,8 @@ type ircFlags struct {
 	addr, tlsAddr string
 	serverName    string
 	ping          time.Duration
+	floodRate     float64
+	floodBurst    int
 	history       int
 }
 
@@ -26,6 +28,8 @@ func (f *ircFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tlsAddr, "irc-tls-addr", "", "if set, serve the IRC gateway over TLS on this address (e.g. 127.0.0.1:6697), with --tls-cert and --tls-key")
 	fs.StringVar(&f.serverName, "irc-server-name", defaultIRCServerName(), "the IRC server's name: the host name clients see in replies and as every user's host")
 	fs.DurationVar(&f.ping, "irc-ping", irc.DefaultPingInterval, "IRC keepalive: a client silent this long is pinged, and cut off if silent as long again")
+	fs.Float64Var(&f.floodRate, "irc-flood-rate", irc.DefaultFloodRate, "IRC flood control: lines per second a client may send on average")
+	fs.IntVar(&f.floodBurst, "irc-flood-burst", irc.DefaultFloodBurst, "IRC flood control: lines a client may send at once; one that sends more beyond --irc-flood-rate is disconnected (Excess Flood)")
 	fs.IntVar(&f.history, "irc-history", irc.DefaultHistory, "recent messages an IRC client gets when it joins a channel; 0 for none")
 }
 
@@ -41,10 +45,14 @@ func (f *ircFlags) apply(cfg *server.Config, certFile, keyFile string) error {
 	if f.history < 0 {
 		return errors.New("-irc-history must not be negative (0 turns playback off)")
 	}
+	if f.floodRate <= 0 || f.floodBurst <= 0 {
+		return errors.New("--irc-flood-rate and --irc-flood-burst must be positive")
+	}
 	if err := irc.ValidateServerName(f.serverName); err != nil {
 		return fmt.Errorf("--irc-server-name: %w", err)
 	}
-	ic := &server.IRCConfig{Addr: f.addr, TLSAddr: f.tlsAddr, ServerName: f.serverName, PingInterval: f.ping, PingTimeout: f.ping, History: f.history}
+	ic := &server.IRCConfig{Addr: f.addr, TLSAddr: f.tlsAddr, ServerName: f.serverName, PingInterval: f.ping, PingTimeout: f.ping, History: f.history,
+		FloodRate: f.floodRate, FloodBurst: f.floodBurst}
 	if f.history == 0 {
 		ic.History = -1 // server.IRCConfig: negative is none
 	}

@@ -117,6 +117,7 @@ class ParleyController(BaseServerController, DirectoryBasedController):
             "--room-burst", "100000",
             "--max-rooms-per-creator", "-1",
             "--rate-limit", "0",
+            "--irc-flood-burst", "10000",
             "--max-conns-per-client", "-1",
             "--presence-grace", "0s",
             "--presence-restart", "-1s",
