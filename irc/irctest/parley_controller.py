@@ -135,6 +135,10 @@ class ParleyController(BaseServerController, DirectoryBasedController):
         self.proc = self.execute(args)
         _started.add(self.proc)
 
+    def wait_for_services(self) -> None:
+        # Accounts are Parley's own (no services package): nothing to wait for.
+        self.wait_for_port()
+
     def kill_proc(self) -> None:
         proc = self.proc
         super().kill_proc()
