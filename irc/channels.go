@@ -276,13 +276,8 @@ func cmdList(c *conn, m ircmsg.Message) {
 func cmdMode(c *conn, m ircmsg.Message) {
 	target := m.Params[0]
 	if !strings.HasPrefix(target, "#") {
-		switch {
-		case !strings.EqualFold(target, c.nick):
-			c.reply(ircmsg.ERR_USERSDONTMATCH, "Can't change mode for other users")
-		case len(m.Params) == 1:
-			c.reply(ircmsg.RPL_UMODEIS, "+")
-		}
-		return // user mode changes are accepted and ignored
+		c.userMode(target, m.Param(1))
+		return
 	}
 	room, ok := c.readable("MODE", target)
 	if !ok {

@@ -352,3 +352,41 @@ func TestTooManyTagBytes(t *testing.T) {
 		t.Fatalf("history: %d %s; the refused line must not be stored", status, body)
 	}
 }
+
+// User mode +i hides a user from WHO masks of people who share no channel
+// with them; WHO of the exact nick still answers.
+func TestInvisibleUserMode(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{})
+	evan := g.dial()
+	evan.register("evan")
+	evan.send("MODE evan +i")
+	if m, _ := evan.expect("MODE"); m.Param(1) != "+i" {
+		t.Fatalf("MODE = %v", m)
+	}
+	shiv := g.dial()
+	shiv.register("shiv")
+	count := func(mask string) int {
+		shiv.send("WHO " + mask)
+		_, before := shiv.expect(ircmsg.RPL_ENDOFWHO)
+		n := 0
+		for _, m := range before {
+			if m.Command == ircmsg.RPL_WHOREPLY {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count("eva*"); n != 0 {
+		t.Fatalf("WHO eva* listed %d invisible users", n)
+	}
+	if n := count("evan"); n != 1 {
+		t.Fatalf("WHO evan listed %d, want 1", n)
+	}
+	evan.join("#test")
+	shiv.join("#test")
+	if n := count("eva*"); n != 1 {
+		t.Fatalf("WHO eva* with a shared channel listed %d, want 1", n)
+	}
+	evan.send("MODE evan +x")
+	evan.expect(ircmsg.ERR_UMODEUNKNOWNFLAG)
+}

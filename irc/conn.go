@@ -39,6 +39,7 @@ type conn struct {
 	caps       atomic.Uint32          // enabled capabilities (cap bits)
 	away       atomic.Pointer[string] // the AWAY message; nil: here
 	oper       atomic.Bool            // OPER succeeded
+	invisible  atomic.Bool            // user mode +i
 	writerDone chan struct{}
 
 	// nick is set before registration and fixed after it; the hub's

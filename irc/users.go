@@ -67,11 +67,82 @@ func cmdWho(c *conn, m ircmsg.Message) {
 	}
 	pattern := strings.ToLower(mask)
 	for _, o := range c.s.registeredConns() {
-		if ok, _ := path.Match(pattern, strings.ToLower(o.nick)); ok || strings.EqualFold(o.nick, mask) {
+		if strings.EqualFold(o.nick, mask) {
+			c.whoReply("*", c.s.whoOf(o.nick), false)
+			continue
+		}
+		if ok, _ := path.Match(pattern, strings.ToLower(o.nick)); ok && (o == c || !o.invisible.Load() || c.sharesChannel(o)) {
 			c.whoReply("*", c.s.whoOf(o.nick), false)
 		}
 	}
 	c.reply(ircmsg.RPL_ENDOFWHO, end, "End of WHO list")
+}
+
+// userMode answers MODE nick [changes]. The one user mode is +i
+// (invisible: WHO with a mask does not list you to people who share no
+// channel with you); +o comes with OPER. Other letters are 501.
+func (c *conn) userMode(target, changes string) {
+	if !strings.EqualFold(target, c.nick) {
+		c.reply(ircmsg.ERR_USERSDONTMATCH, "Can't change mode for other users")
+		return
+	}
+	if changes == "" {
+		modes := "+"
+		if c.invisible.Load() {
+			modes += "i"
+		}
+		if c.oper.Load() {
+			modes += "o"
+		}
+		c.reply(ircmsg.RPL_UMODEIS, modes)
+		return
+	}
+	var applied strings.Builder // the changes made, e.g. "+i" or "-io"
+	on, sign, unknown := true, byte(0), false
+	apply := func(letter byte) {
+		want := byte('-')
+		if on {
+			want = '+'
+		}
+		if sign != want {
+			applied.WriteByte(want)
+			sign = want
+		}
+		applied.WriteByte(letter)
+	}
+	for i := 0; i < len(changes); i++ {
+		switch changes[i] {
+		case '+', '-':
+			on = changes[i] == '+'
+		case 'i':
+			if c.invisible.Swap(on) != on {
+				apply('i')
+			}
+		case 'o': // only dropped here; OPER grants it
+			if !on && c.oper.Swap(false) {
+				apply('o')
+			}
+		default:
+			unknown = true
+		}
+	}
+	if unknown {
+		c.reply(ircmsg.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag: the user modes are +i and -o")
+	}
+	if applied.Len() > 0 {
+		c.send(ircmsg.Message{Source: c.source(), Command: "MODE", Params: []string{c.nick, applied.String()}})
+	}
+}
+
+// sharesChannel reports whether the client and o are present in a common
+// room (a guess from presence: the same name anywhere counts).
+func (c *conn) sharesChannel(o *conn) bool {
+	for _, room := range c.rooms() {
+		if _, ok := c.s.present(room, o.nick); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // mayLook reports whether the client may see who is in room: it exists
