@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -389,4 +390,34 @@ func TestInvisibleUserMode(t *testing.T) {
 	}
 	evan.send("MODE evan +x")
 	evan.expect(ircmsg.ERR_UMODEUNKNOWNFLAG)
+}
+
+// With echo-message the echo of a line comes before the answer to the
+// next command (clients synchronise on PING), exactly once.
+func TestEchoComesBeforeTheNextReply(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{})
+	c := g.dial()
+	c.send("CAP REQ :echo-message")
+	c.expect("CAP")
+	c.send("CAP END")
+	c.register("carol")
+	c.join("#lobby")
+	for i := range 6 { // within the flood burst (20 lines)
+		text := "line " + strconv.Itoa(i)
+		c.send("PRIVMSG #lobby :"+text, "PING :sync")
+		_, before := c.expect("PONG")
+		n := 0
+		for _, m := range before {
+			if m.Command == "PRIVMSG" && m.Param(1) == text {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%q echoed %d times before PONG, want once: %v", text, n, before)
+		}
+	}
+	c.send("PING :end")
+	if _, before := c.expect("PONG"); len(before) != 0 {
+		t.Fatalf("after the echoes, more came: %v", before)
+	}
 }

@@ -120,7 +120,7 @@ func (c *conn) deliver(ev *parley.Event) {
 			return
 		}
 	case parley.KindMessage:
-		if c.caps.Load()&capEcho == 0 && strings.EqualFold(m.From, c.nick) && c.ownLine(ev) {
+		if strings.EqualFold(m.From, c.nick) && c.ownLine(ev) {
 			return
 		}
 	}
@@ -145,10 +145,12 @@ func (c *conn) ownLine(ev *parley.Event) bool {
 	return false
 }
 
-// post runs one post and keeps its result off the client's stream
-// (without echo-message): the hub may deliver the message before post
-// returns, so lines from the user meanwhile are held until its ID is
-// known, then the others are sent.
+// post runs one post and keeps the hub's copy of it off the client's
+// stream: the hub may deliver the message before post returns, so lines
+// from the user meanwhile are held until its ID is known, then the others
+// are sent. With echo-message the stored message is sent from here, once
+// stored, before the next command is read: a client that sends PING after
+// its line gets the echo before the PONG.
 func (c *conn) post(f func() (parley.Message, error)) error {
 	c.ownMu.Lock()
 	c.posting = true
@@ -163,6 +165,9 @@ func (c *conn) post(f func() (parley.Message, error)) error {
 	held := c.held
 	c.held = nil
 	c.ownMu.Unlock()
+	if err == nil && c.caps.Load()&capEcho != 0 {
+		c.push(c.s.render(&m, c.variant(), false))
+	}
 	for _, ev := range held {
 		if err != nil || ev.ID() != m.ID {
 			c.push(c.s.lines(ev, c.variant()))
