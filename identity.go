@@ -23,6 +23,13 @@ type Identity struct {
 	// application's connection token names the rooms it allows.
 	Rooms []string
 
+	// Manages lists the rooms a guest's connection created: it manages
+	// them (topic, kick, invite) for as long as it lasts, as the owner of
+	// a fresh IRC channel does. Guests own nothing that outlives the
+	// connection: their names can be taken by other guests later. Set by
+	// the transport that created the room, never from client input.
+	Manages []string
+
 	// What the identity was established with, so that a connection opened
 	// with it ends when it is revoked (see CredentialTopics): the hash of
 	// a login session's token, an API key's ID, a connection token's

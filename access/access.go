@@ -7,7 +7,8 @@
 //   - Public rooms: anyone may read and guests may post, while the server
 //     admits guests; otherwise only registered users may.
 //   - Private rooms and direct conversations: members only.
-//   - Managing a room (topic, kick, invite, delete): its owner and admins.
+//   - Managing a room (topic, kick, invite, delete): its owner and admins,
+//     and the guest connection that created it, while it lasts.
 package access
 
 import (
@@ -65,6 +66,9 @@ func (p Policy) Post(id parley.Identity, r Room) error {
 func (p Policy) Manage(id parley.Identity, r Room) error {
 	if err := p.common(id, r); err != nil || privileged(id) {
 		return err
+	}
+	if id.Kind == parley.Guest && slices.Contains(id.Manages, r.Name) {
+		return nil // created by this connection (parley.Identity.Manages)
 	}
 	if id.Kind != parley.Registered {
 		return parley.Errorf(parley.EUnauthorized, "log in to manage room %q", r.Name)

@@ -16,6 +16,10 @@ func TestPolicyTable(t *testing.T) {
 		admin  = parley.Identity{Name: "root", Kind: parley.Registered, Admin: true}
 		app    = parley.Identity{Kind: parley.App}
 		scoped = parley.Identity{Name: "ada", Kind: parley.Registered, Rooms: []string{"other"}}
+		// A guest connection that created "lobby" (parley.Identity.Manages).
+		creator = parley.Identity{Name: "gus", Kind: parley.Guest, Manages: []string{"lobby"}}
+		// Manages means nothing for a registered user: owners are recorded.
+		userClaim = parley.Identity{Name: "ada", Kind: parley.Registered, Manages: []string{"lobby"}}
 	)
 	public := Room{Name: "lobby", Settings: parley.RoomSettings{Visibility: parley.RoomPublic}}
 	private := Room{Name: "staff", Settings: parley.RoomSettings{Visibility: parley.RoomPrivate}}
@@ -44,6 +48,10 @@ func TestPolicyTable(t *testing.T) {
 		{"guest, public", guest, public, true, ok, ok, unauth},
 		{"guest, public, no guests", guest, public, false, unauth, unauth, unauth},
 		{"guest, private", guest, private, true, forbid, forbid, unauth},
+		{"guest that created the room", creator, public, true, ok, ok, ok},
+		{"guest that created another room", creator, private, true, forbid, forbid, unauth},
+		{"guest that created the room, no guests", creator, public, false, unauth, unauth, unauth},
+		{"user naming a room in Manages", userClaim, public, true, ok, ok, forbid},
 		{"user, public", user, public, false, ok, ok, forbid},
 		{"user, private non-member", user, private, true, forbid, forbid, forbid},
 		{"user, private member", user, member, true, ok, ok, forbid},

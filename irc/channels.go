@@ -61,7 +61,14 @@ func (c *conn) join(name string) {
 	if parley.ErrorCode(err) == parley.ENotFound {
 		// A new channel is a new room, made as the web makes one (same
 		// policy and limits); a registered creator owns it.
-		if _, err = ch.CreateRoomAs(ctx, c.id, c.key, room, parley.RoomPublic); err != nil && parley.ErrorCode(err) != parley.EConflict {
+		_, err = ch.CreateRoomAs(ctx, c.id, c.key, room, parley.RoomPublic)
+		switch {
+		case err == nil && c.id.Kind == parley.Guest:
+			// A guest has no account to own the room: this connection
+			// manages it while it lasts (parley.Identity.Manages).
+			c.id.Manages = append(c.id.Manages, room)
+			c.s.setGuestOp(room, c)
+		case err != nil && parley.ErrorCode(err) != parley.EConflict:
 			c.reply(ircmsg.ERR_NOSUCHCHANNEL, channel(room), "Cannot create "+channel(room)+": "+parley.ErrorMessage(err))
 			return
 		}

@@ -421,3 +421,40 @@ func TestEchoComesBeforeTheNextReply(t *testing.T) {
 		t.Fatalf("after the echoes, more came: %v", before)
 	}
 }
+
+// A guest who creates a channel operates it while connected (topic, kick,
+// @), and only that connection: a later guest with the same nick does not.
+func TestGuestCreatorOperatesWhileConnected(t *testing.T) {
+	g := startGateway(t, server.Config{}, server.IRCConfig{})
+	gus := g.dial()
+	gus.register("gus")
+	if got := names(gus.join("#camp")); !slices.Equal(got, []string{"@gus"}) {
+		t.Fatalf("NAMES = %v, want [@gus]", got)
+	}
+	gus.send("TOPIC #camp :tents")
+	if m, _ := gus.expect("TOPIC"); m.Param(1) != "tents" {
+		t.Fatalf("TOPIC = %v", m)
+	}
+	dan := g.dial()
+	dan.register("dan")
+	dan.join("#camp")
+	gus.expect("JOIN")
+	dan.send("TOPIC #camp :mine")
+	dan.expect(ircmsg.ERR_CHANOPRIVSNEEDED)
+	gus.send("KICK #camp dan")
+	dan.expect("KICK")
+
+	gus.send("QUIT")
+	gus.expectClosed()
+	deadline := time.Now().Add(wait)
+	for g.srv.IRCConns() != 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // gus's connection is forgotten on its own goroutine
+	}
+	again := g.dial()
+	again.register("gus")
+	if got := names(again.join("#camp")); !slices.Equal(got, []string{"gus"}) {
+		t.Fatalf("NAMES after the creator left = %v, want [gus] without @", got)
+	}
+	again.send("TOPIC #camp :taken over")
+	again.expect(ircmsg.ERR_CHANOPRIVSNEEDED)
+}

@@ -63,6 +63,11 @@ type conn struct {
 	quitMsg  string // the QUIT message; "" when the client did not quit
 	regTimer *time.Timer
 
+	// presRooms are the rooms the presence session is in, under presMu:
+	// the reader moves it, and a kick (on its own goroutine) too.
+	presMu    sync.Mutex
+	presRooms []string
+
 	// own remembers this connection's own posts, so that without
 	// echo-message they are not sent back to it (see post).
 	ownMu   sync.Mutex
@@ -362,9 +367,32 @@ func (c *conn) movePresenceReason(reason string) {
 	if c.here == nil {
 		return
 	}
+	c.presMu.Lock()
+	defer c.presMu.Unlock()
+	c.presRooms = c.rooms()
+	c.setPresence(reason)
+}
+
+// setPresence moves the presence session into presRooms; presMu is held.
+func (c *conn) setPresence(reason string) {
 	if rs, ok := c.here.(reasonedSession); ok && reason != "" {
-		rs.MoveWithReason(c.rooms(), reason)
+		rs.MoveWithReason(c.presRooms, reason)
 		return
 	}
-	c.here.Move(c.rooms())
+	c.here.Move(c.presRooms)
+}
+
+// leftRoom takes room out of the presence at once, from any goroutine but
+// a hub's (it may block): a user kicked from a channel is gone from its
+// names before the reader drops the channel.
+func (c *conn) leftRoom(room string) {
+	if c.here == nil {
+		return
+	}
+	c.presMu.Lock()
+	defer c.presMu.Unlock()
+	if i := slices.Index(c.presRooms, room); i >= 0 {
+		c.presRooms = slices.Delete(slices.Clone(c.presRooms), i, i+1)
+		c.setPresence("")
+	}
 }

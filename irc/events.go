@@ -75,6 +75,7 @@ func (s *sink) kick(ev *parley.Event) {
 		return
 	}
 	s.sub.Cancel()
+	go s.c.leftRoom(s.room) // not on the hub's goroutine: it records a leave
 	s.c.send(ircmsg.Message{
 		Source:  s.c.s.source(ev.Message.From),
 		Command: "KICK",

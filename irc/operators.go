@@ -15,13 +15,14 @@ import (
 // it can do here.
 type opSet struct {
 	s      *Server
+	room   string
 	owners map[string]bool // lower-cased names of the room's owner and admins
 	admins map[string]bool // server admin lookups, cached for this answer
 }
 
 // operators reads room's owner and admins.
 func (s *Server) operators(ctx context.Context, room string) *opSet {
-	o := &opSet{s: s, owners: make(map[string]bool), admins: make(map[string]bool)}
+	o := &opSet{s: s, room: room, owners: make(map[string]bool), admins: make(map[string]bool)}
 	if s.cfg.Rooms == nil {
 		return o
 	}
@@ -38,10 +39,25 @@ func (s *Server) operators(ctx context.Context, room string) *opSet {
 	return o
 }
 
+// setGuestOp records that guest connection c created room and manages it.
+func (s *Server) setGuestOp(room string, c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guestOps[room] = c
+}
+
+// guestOp returns the guest connection that created room, if connected.
+func (s *Server) guestOp(room string) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.guestOps[room]
+}
+
 // is reports whether p is an operator of the room.
 func (o *opSet) is(ctx context.Context, p presence.Person) bool {
 	if p.Guest {
-		return false
+		c := o.s.guestOp(o.room)
+		return c != nil && strings.EqualFold(c.nick, p.Name)
 	}
 	key := strings.ToLower(p.Name)
 	if o.owners[key] {

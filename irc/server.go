@@ -22,6 +22,7 @@ type Server struct {
 	guests    map[string]*conn // guest nicks in use, folded to lower case
 	mostUsers int              // the most registered connections at once (LUSERS)
 	whowas    []whowasEntry    // ended connections, oldest first (WHOWAS)
+	guestOps  map[string]*conn // rooms created by a guest connection, which manages them
 	lns       []net.Listener
 	closed    bool
 
@@ -40,11 +41,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	cfg.defaults()
 	s := &Server{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		conns:  make(map[*conn]struct{}),
-		guests: make(map[string]*conn),
-		done:   make(chan struct{}),
+		cfg:      cfg,
+		log:      cfg.Logger,
+		conns:    make(map[*conn]struct{}),
+		guests:   make(map[string]*conn),
+		guestOps: make(map[string]*conn),
+		done:     make(chan struct{}),
 	}
 	elsewhere := cfg.Online
 	s.cfg.Online = func(name string) bool { return s.online(name) || (elsewhere != nil && elsewhere(name)) }
@@ -131,6 +133,11 @@ func (s *Server) remove(c *conn) {
 	delete(s.conns, c)
 	if c.isRegistered() {
 		s.rememberGone(c)
+	}
+	for room, op := range s.guestOps {
+		if op == c {
+			delete(s.guestOps, room)
+		}
 	}
 	if key := strings.ToLower(c.nick); s.guests[key] == c {
 		delete(s.guests, key)
