@@ -43,6 +43,13 @@ func (s *Service) LeaveWithReason(ctx context.Context, room, name, reason string
 			return nil
 		}
 	}
+	_, err := s.commit(ctx, parley.Message{Room: room, Kind: parley.KindLeave, From: name, Text: name + " has left" + withReason(reason)})
+	return err
+}
+
+// withReason returns ": reason" for a notice's text, the reason made one
+// line of valid UTF-8 and cut to MaxLeaveReason characters; "" for none.
+func withReason(reason string) string {
 	reason = strings.Map(func(r rune) rune {
 		if r < ' ' || r == 0x7f {
 			return ' '
@@ -52,10 +59,8 @@ func (s *Service) LeaveWithReason(ctx context.Context, room, name, reason string
 	if r := []rune(reason); len(r) > MaxLeaveReason {
 		reason = string(r[:MaxLeaveReason])
 	}
-	text := name + " has left"
-	if reason = strings.TrimSpace(reason); reason != "" {
-		text += ": " + reason
+	if reason = strings.TrimSpace(reason); reason == "" {
+		return ""
 	}
-	_, err := s.commit(ctx, parley.Message{Room: room, Kind: parley.KindLeave, From: name, Text: text})
-	return err
+	return ": " + reason
 }

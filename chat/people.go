@@ -383,6 +383,13 @@ func (s *Service) Join(ctx context.Context, id parley.Identity, room string) err
 // everyone at once, and the removed user's open connections stop
 // receiving the room (see parley.Event.Revoke).
 func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user string) error {
+	return s.KickWithReason(ctx, id, room, user, "")
+}
+
+// KickWithReason is Kick with the reason the remover gave (an IRC KICK
+// comment), kept in the notice: "ada was removed by bob: reason". The
+// reason is made one line and cut to MaxLeaveReason characters.
+func (s *Service) KickWithReason(ctx context.Context, id parley.Identity, room, user, reason string) error {
 	if err := s.manage(ctx, id, room); err != nil {
 		return err
 	}
@@ -405,7 +412,7 @@ func (s *Service) Kick(ctx context.Context, id parley.Identity, room, user strin
 	// The notice reaches the removed user's streams, and takes the room
 	// from them (parley.Event.Revoke).
 	_, err = s.commitPost(ctx, &post{
-		msg:    parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name},
+		msg:    parley.Message{Room: room, Kind: parley.KindNotice, From: id.Name, Text: user + " was removed by " + id.Name + withReason(reason)},
 		also:   []string{parley.UserTopic(user)},
 		revoke: user,
 	})

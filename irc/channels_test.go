@@ -186,13 +186,17 @@ func TestKick(t *testing.T) {
 
 	carol.send("KICK #den ada")
 	carol.expect(ircmsg.ERR_CHANOPRIVSNEEDED)
-	ada.send("KICK #den carol :out")
-	if m, _ := carol.expect("KICK"); m.Param(0) != "#den" || m.Param(1) != "carol" {
+	web := g.events("rooms=den")
+	ada.send("KICK #den carol :out you go")
+	if m, _ := carol.expect("KICK"); m.Param(0) != "#den" || m.Param(1) != "carol" || m.Param(2) != "out you go" {
 		t.Fatalf("carol got %v", m)
 	}
-	if m, _ := ada.expect("KICK"); m.Param(1) != "carol" {
+	if m, _ := ada.expect("KICK"); m.Param(1) != "carol" || m.Param(2) != "out you go" {
 		t.Fatalf("ada got %v", m)
 	}
+	web.message("the kick with its reason on the web", func(m parley.Message) bool {
+		return m.Kind == parley.KindNotice && m.Text == "carol was removed by ada: out you go"
+	})
 	carol.send("PRIVMSG #den :still here?")
 	carol.expect(ircmsg.ERR_CANNOTSENDTOCHAN)
 }

@@ -98,7 +98,7 @@ type Chat interface {
 	// CreateRoomAs creates a room as POST /api/rooms does: same policy,
 	// limits and ownership.
 	CreateRoomAs(ctx context.Context, id parley.Identity, client, name, visibility string) (parley.Room, error)
-	Kick(ctx context.Context, id parley.Identity, room, user string) error
+	KickWithReason(ctx context.Context, id parley.Identity, room, user, reason string) error
 	Invite(ctx context.Context, id parley.Identity, room, user string) error
 	ReadableRooms(ctx context.Context, id parley.Identity) ([]chat.RoomInfo, error)
 	// CheckLive checks a line relayed and not stored (see chat.Service).

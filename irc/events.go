@@ -79,7 +79,7 @@ func (s *sink) kick(ev *parley.Event) {
 	s.c.send(ircmsg.Message{
 		Source:  s.c.s.source(ev.Message.From),
 		Command: "KICK",
-		Params:  []string{channel(s.room), s.c.nick, ev.Message.Text},
+		Params:  []string{channel(s.room), s.c.nick, kickReason(&ev.Message)},
 	})
 }
 
@@ -261,14 +261,14 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 		}
 	case parley.KindNotice:
 		prefix := m.From + " set the topic: "
-		kicked, removed := strings.CutSuffix(m.Text, " was removed by "+m.From)
+		kicked, reason, removed := kickOf(m)
 		switch {
 		case playback || strings.HasPrefix(m.Room, "@"):
 			msgs, _ = ircmsg.SplitMessage(s.cfg.ServerName, "NOTICE", target, m.Text)
 		case strings.HasPrefix(m.Text, prefix):
 			msgs = []ircmsg.Message{{Source: src, Command: "TOPIC", Params: []string{target, strings.TrimPrefix(m.Text, prefix)}}}
-		case removed && !strings.Contains(kicked, " "):
-			msgs = []ircmsg.Message{{Source: src, Command: "KICK", Params: []string{target, kicked, "Removed by " + m.From}}}
+		case removed:
+			msgs = []ircmsg.Message{{Source: src, Command: "KICK", Params: []string{target, kicked, reason}}}
 		default:
 			msgs, _ = ircmsg.SplitMessage(s.cfg.ServerName, "NOTICE", target, m.Text)
 		}
@@ -290,6 +290,30 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 		b = append(msg.Append(b), '\r', '\n')
 	}
 	return b
+}
+
+// kickOf reads a kick notice, "ada was removed by bob[: reason]": who
+// was removed and the KICK comment (the reason, else the remover's nick,
+// as IRC servers do).
+func kickOf(m *parley.Message) (kicked, reason string, ok bool) {
+	kicked, rest, ok := strings.Cut(m.Text, " was removed by "+m.From)
+	if !ok || kicked == "" || strings.Contains(kicked, " ") {
+		return "", "", false
+	}
+	if rest == "" {
+		return kicked, m.From, true
+	}
+	reason, ok = strings.CutPrefix(rest, ": ")
+	return kicked, reason, ok && reason != ""
+}
+
+// kickReason is the KICK comment of a kick notice, its text if it is not
+// one.
+func kickReason(m *parley.Message) string {
+	if _, reason, ok := kickOf(m); ok {
+		return reason
+	}
+	return m.Text
 }
 
 // leaveLine is a leave notice as IRC sees it: a QUIT when the person

@@ -31,7 +31,7 @@ func (c *conn) joinedRoom(name string) (string, bool) {
 // user is removed from the room (and, for a private room, from its
 // members), every client sees it (IRC clients as KICK), and the user's
 // connections leave the channel. KICK #room nick[,nick] [:reason]; Parley
-// records "nick was removed by op", so the reason is not kept.
+// records "nick was removed by op: reason".
 func cmdKick(c *conn, m ircmsg.Message) {
 	room, ok := c.joinedRoom(m.Params[0])
 	if !ok {
@@ -44,7 +44,7 @@ func cmdKick(c *conn, m ircmsg.Message) {
 			continue
 		}
 		ctx, cancel := c.call()
-		err := c.s.cfg.Chat.Kick(ctx, c.id, room, p.Name)
+		err := c.s.cfg.Chat.KickWithReason(ctx, c.id, room, p.Name, m.Param(2))
 		cancel()
 		if err != nil {
 			c.fail("KICK", channel(room), err)
