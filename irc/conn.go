@@ -40,6 +40,7 @@ type conn struct {
 	away       atomic.Pointer[string] // the AWAY message; nil: here
 	oper       atomic.Bool            // OPER succeeded
 	invisible  atomic.Bool            // user mode +i
+	ending     atomic.Bool            // quitting or closed: no longer listed (see markGone)
 	writerDone chan struct{}
 
 	// nick is set before registration and fixed after it; the hub's
@@ -232,6 +233,7 @@ func (c *conn) finish() {
 // quit ends the connection with "ERROR :reason" once what is queued has
 // been written. It may be called from any goroutine.
 func (c *conn) quit(reason string) {
+	c.markGone()
 	line := ircmsg.Message{Command: "ERROR", Params: []string{"Closing link: " + reason}}
 	c.q.close(append(line.Append(nil), '\r', '\n'))
 }
@@ -239,8 +241,21 @@ func (c *conn) quit(reason string) {
 // kill closes the connection at once, without blocking: from the hub when
 // the client has fallen too far behind, or at shutdown.
 func (c *conn) kill() {
+	c.markGone()
 	c.q.close(nil)
 	c.raw.Close()
+}
+
+// markGone takes the connection out of the lists (WHO, LUSERS, private
+// messages) as soon as it is ending, not when its goroutines are done,
+// and remembers it for WHOWAS; once. Any goroutine; s.mu must not be held.
+func (c *conn) markGone() {
+	if !c.ending.CompareAndSwap(false, true) || !c.isRegistered() {
+		return
+	}
+	c.s.mu.Lock()
+	c.s.rememberGone(c)
+	c.s.mu.Unlock()
 }
 
 // maybePing sends a PING to a connection silent for PingInterval.

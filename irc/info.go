@@ -31,6 +31,9 @@ func (s *Server) counts() (users, unknown, most, opers int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
+		if c.ending.Load() {
+			continue
+		}
 		if c.isRegistered() {
 			users++
 			if c.oper.Load() {

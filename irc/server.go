@@ -129,11 +129,9 @@ func (s *Server) remove(c *conn) {
 	if c.release != nil {
 		c.release()
 	}
+	c.markGone()
 	s.mu.Lock()
 	delete(s.conns, c)
-	if c.isRegistered() {
-		s.rememberGone(c)
-	}
 	for room, op := range s.guestOps {
 		if op == c {
 			delete(s.guestOps, room)
@@ -167,7 +165,7 @@ func (s *Server) connByNick(nick string) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
-		if c.isRegistered() && strings.EqualFold(c.nick, nick) {
+		if c.isRegistered() && !c.ending.Load() && strings.EqualFold(c.nick, nick) {
 			return c
 		}
 	}
@@ -180,7 +178,7 @@ func (s *Server) registeredConns() []*conn {
 	defer s.mu.Unlock()
 	out := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		if c.isRegistered() {
+		if c.isRegistered() && !c.ending.Load() {
 			out = append(out, c)
 		}
 	}
