@@ -194,12 +194,13 @@ func cmdNames(c *conn, m ircmsg.Message) {
 		c.reply(ircmsg.RPL_ENDOFNAMES, "*", "End of /NAMES list")
 		return
 	}
-	for _, name := range splitTargets(m.Params[0], stream.MaxRooms) {
-		// A channel that does not exist, or that the client may not
-		// see, has no names: only the end of the list (RFC 2812).
+	// Every channel's names, then one RPL_ENDOFNAMES naming the list as
+	// given (Modern). A channel that does not exist, or that the client
+	// may not see, has no names.
+	targets := splitTargets(m.Params[0], stream.MaxRooms)
+	for _, name := range targets {
 		room, ok := roomOf(name)
 		if !ok {
-			c.reply(ircmsg.RPL_ENDOFNAMES, cut(name, 40), "End of /NAMES list")
 			continue
 		}
 		if _, joined := c.channels[room]; !joined {
@@ -207,18 +208,30 @@ func cmdNames(c *conn, m ircmsg.Message) {
 			err := c.s.cfg.Chat.CanRead(ctx, c.id, room)
 			cancel()
 			if err != nil {
-				c.reply(ircmsg.RPL_ENDOFNAMES, channel(room), "End of /NAMES list")
 				continue
 			}
 		}
-		c.names(room)
+		c.nameReplies(room)
 	}
+	end := cut(m.Params[0], 200)
+	if len(targets) == 1 {
+		if room, ok := roomOf(targets[0]); ok {
+			end = channel(room)
+		}
+	}
+	c.reply(ircmsg.RPL_ENDOFNAMES, end, "End of /NAMES list")
 }
 
-// names sends RPL_NAMREPLY lines of the people present in room, with
-// their channel prefix (@ for operators) and, with userhost-in-names,
-// their nick!user@host; then RPL_ENDOFNAMES.
+// names sends the names of room and RPL_ENDOFNAMES.
 func (c *conn) names(room string) {
+	c.nameReplies(room)
+	c.reply(ircmsg.RPL_ENDOFNAMES, channel(room), "End of /NAMES list")
+}
+
+// nameReplies sends RPL_NAMREPLY lines of the people present in room,
+// with their channel prefix (@ for operators) and, with
+// userhost-in-names, their nick!user@host.
+func (c *conn) nameReplies(room string) {
 	ctx, cancel := c.call()
 	defer cancel()
 	symbol := "=" // public
@@ -250,7 +263,6 @@ func (c *conn) names(room string) {
 		size += len(entry) + 1
 	}
 	flush()
-	c.reply(ircmsg.RPL_ENDOFNAMES, channel(room), "End of /NAMES list")
 }
 
 func cmdList(c *conn, m ircmsg.Message) {

@@ -104,6 +104,11 @@ func TestNamesListsWebUsers(t *testing.T) {
 	if len(names(before)) != 0 || m.Param(1) != "#nosuchroom" {
 		t.Fatalf("NAMES of a missing channel: %v then %v", before, m)
 	}
+	carol.send("NAMES #lobby,#nosuchroom")
+	m, before = carol.expect(ircmsg.RPL_ENDOFNAMES)
+	if len(names(before)) != 2 || m.Param(1) != "#lobby,#nosuchroom" {
+		t.Fatalf("NAMES of two channels: %v then %v, want lobby's names then one end naming both", before, m)
+	}
 }
 
 // PART and QUIT reasons reach the web (the leave notice's text) and
