@@ -84,7 +84,9 @@ func (c *conn) join(name string) {
 		c.fail("JOIN", channel(room), err)
 		return
 	}
-	sk := c.subscribe(room, true)
+	// The room's typing signals come along; only clients with
+	// message-tags are sent them.
+	sk := c.subscribe(room, true, parley.TypingTopic(room))
 	c.channels[room] = sk
 	// History is read before entering presence, so that it holds the
 	// last lines rather than this client's own join notice.

@@ -30,6 +30,8 @@ func init() {
 		"JOIN":        {run: cmdJoin, params: 1, after: true},
 		"PART":        {run: cmdPart, params: 1, after: true},
 		"PRIVMSG":     {run: cmdPrivmsg, after: true},
+		"TAGMSG":      {run: cmdTagmsg, after: true},
+		"REDACT":      {run: cmdRedact, params: 2, after: true},
 		"NOTICE":      {run: cmdNotice, after: true},
 		"TOPIC":       {run: cmdTopic, params: 1, after: true},
 		"NAMES":       {run: cmdNames, after: true},

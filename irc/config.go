@@ -103,6 +103,11 @@ type Chat interface {
 	ReadableRooms(ctx context.Context, id parley.Identity) ([]chat.RoomInfo, error)
 	// CheckLive checks a line relayed and not stored (see chat.Service).
 	CheckLive(id parley.Identity, client, text string) (string, error)
+	// PostLine posts a line that may answer another (a reply).
+	PostLine(ctx context.Context, id parley.Identity, client string, line chat.Line, idem *parley.Idem) (parley.Message, error)
+	Typing(ctx context.Context, id parley.Identity, room string) error
+	React(ctx context.Context, id parley.Identity, client string, msgID int64, emoji string, on bool) ([]parley.Reaction, error)
+	DeleteMessage(ctx context.Context, id parley.Identity, msgID int64) (parley.Message, error)
 }
 
 func (c *Config) defaults() {

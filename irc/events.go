@@ -34,16 +34,20 @@ type sink struct {
 	floor     int64 // events at or below it were played back already
 }
 
-// subscribe subscribes a new sink to topic; a buffering sink holds events
-// until release.
-func (c *conn) subscribe(topic string, buffering bool) *sink {
+// subscribe subscribes a new sink to topic (and the signal topics also
+// given); a buffering sink holds events until release.
+func (c *conn) subscribe(topic string, buffering bool, also ...string) *sink {
 	sk := &sink{c: c, room: topic, buffering: buffering}
-	sk.sub = c.s.cfg.Hub.Subscribe(sk, []string{topic})
+	sk.sub = c.s.cfg.Hub.Subscribe(sk, append([]string{topic}, also...))
 	return sk
 }
 
 // Deliver implements hub.Subscriber.
 func (s *sink) Deliver(ev *parley.Event) {
+	if ev.Signal() { // typing: not stored, no ID, never held
+		s.c.signal(ev)
+		return
+	}
 	if ev.Revoke != "" && strings.EqualFold(ev.Revoke, s.c.nick) {
 		if ev.Message.Room == s.room {
 			s.kick(ev)
@@ -183,7 +187,8 @@ type variant uint8
 const (
 	tagTime  variant = 1 << iota // server-time
 	tagMsgID                     // msgid (message-tags)
-	variants = 4
+	tagRedact                    // REDACT for deletions (draft/message-redaction)
+	variants = 8
 )
 
 func (c *conn) variant() variant {
@@ -194,6 +199,9 @@ func (c *conn) variant() variant {
 	}
 	if caps&capMessageTags != 0 {
 		v |= tagMsgID
+	}
+	if caps&capRedact != 0 {
+		v |= tagRedact
 	}
 	return v
 }
@@ -276,8 +284,13 @@ func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 		msgs = []ircmsg.Message{{Source: src, Command: "JOIN", Params: []string{target}}}
 	case parley.KindLeave:
 		msgs = []ircmsg.Message{leaveLine(src, target, m)}
-	default: // delete: IRC has no standard way to take a line back
-		return nil
+	default: // edit, react, unreact, delete: see conversation.go
+		if msgs = s.changeLines(m, src, target, v); msgs == nil {
+			return nil
+		}
+	}
+	if m.ReplyTo != 0 && v&tagMsgID != 0 && len(msgs) > 0 {
+		msgs[0].SetTag(tagReply, strconv.FormatInt(m.ReplyTo, 10))
 	}
 	var b []byte
 	for i, msg := range msgs {

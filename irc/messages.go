@@ -36,15 +36,15 @@ func (c *conn) message(m ircmsg.Message, notice bool) {
 		return // other CTCP requests, and every CTCP in a NOTICE, are dropped
 	}
 	for _, target := range splitTargets(m.Params[0], maxTargets) {
-		if err := c.sendTo(target, text, notice); err != nil && !notice {
+		if err := c.sendTo(m, target, text, notice); err != nil && !notice {
 			c.fail(m.Command, target, err)
 		}
 	}
 }
 
-// sendTo posts text to a channel the client has joined, or sends it to a
-// user as a direct message.
-func (c *conn) sendTo(target, text string, notice bool) error {
+// sendTo posts text to a channel the client has joined (a reply with
+// m's +draft/reply tag), or sends it to a user as a direct message.
+func (c *conn) sendTo(m ircmsg.Message, target, text string, notice bool) error {
 	ctx, cancel := c.call()
 	defer cancel()
 	ch := c.s.cfg.Chat
@@ -61,7 +61,11 @@ func (c *conn) sendTo(target, text string, notice bool) error {
 		}
 		return parley.Errorf(parley.EForbidden, "join %s first (/join %s)", channel(room), channel(room))
 	}
-	return c.post(func() (parley.Message, error) { return ch.PostAs(ctx, c.id, c.key, room, text) })
+	line, err := replyLine(m, room, text)
+	if err != nil {
+		return err
+	}
+	return c.post(func() (parley.Message, error) { return ch.PostLine(ctx, c.id, c.key, line, nil) })
 }
 
 // sendToNick sends text to a user. Between two accounts it is a direct

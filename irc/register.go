@@ -20,6 +20,7 @@ const (
 	capSASL
 	capMultiPrefix
 	capUserhostInNames
+	capRedact
 )
 
 // capList is what CAP LS offers, in order.
@@ -28,6 +29,7 @@ var capList = []struct {
 	bit   uint32
 	value string // CAP LS 302 value
 }{
+	{"draft/message-redaction", capRedact, ""},
 	{"echo-message", capEcho, ""},
 	{"message-tags", capMessageTags, ""},
 	{"multi-prefix", capMultiPrefix, ""},
