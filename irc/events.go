@@ -185,10 +185,10 @@ func (c *conn) post(f func() (parley.Message, error)) error {
 type variant uint8
 
 const (
-	tagTime  variant = 1 << iota // server-time
-	tagMsgID                     // msgid (message-tags)
-	tagRedact                    // REDACT for deletions (draft/message-redaction)
-	variants = 8
+	tagTime   variant = 1 << iota // server-time
+	tagMsgID                      // msgid (message-tags)
+	tagRedact                     // REDACT for deletions (draft/message-redaction)
+	variants  = 8
 )
 
 func (c *conn) variant() variant {
