@@ -7,11 +7,20 @@
 // in any order, core NATS may drop one, and nothing arrives while a node is
 // cut off from it. So the store is the truth and the broker is the fast
 // path: a Sequencer delivers an event as soon as every lower ID has been
-// delivered, and when a gap stays open for longer than a short grace, or
-// the broker has been quiet, it reads the missing entries from the store.
-// Whatever the store holds between two delivered IDs has been delivered,
-// and an ID the store no longer holds (deleted by retention in the
-// meantime) is skipped.
+// accounted for, and when a gap stays open for longer than a short grace,
+// or the broker has been quiet, it reads the missing entries from the
+// store. Whatever the store holds between two delivered IDs has been
+// delivered, and an ID the store no longer holds (deleted by retention in
+// the meantime) is skipped.
+//
+// Routing by interest (Config.Interest): a node then receives only the
+// events of the shards it follows (see package shard), so a gap in IDs is
+// normal. Each committed batch is announced to every node as its ID range
+// and the shards it touched; a range is accounted for once the node holds
+// the events of every followed shard it touched, and a range that touched
+// none of them costs one announcement and nothing else. A shard followed
+// from now on is followed from the last accounted ID: everything at or
+// below it is in the store, where a new subscriber's replay reads it.
 package ordering
 
 import (
@@ -21,6 +30,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/shard"
 )
 
 // Defaults for Config.
@@ -37,9 +47,17 @@ type Config struct {
 	// Deliver receives events in ID order, from one goroutine. It must
 	// not block for long: the hub's Publish is the intended target.
 	Deliver func([]*parley.Event)
+	// Advanced, if set, is called from the same goroutine each time the
+	// last accounted ID moves up, after the events up to it were
+	// delivered: with Interest, IDs of shards not followed move it too.
+	Advanced func(last int64)
 	// Start is the last ID already accounted for: the store's LastID when
 	// the node starts (streams replay older entries from the store).
 	Start int64
+	// Interest delivers only the events of followed shards (see Follow)
+	// and expects batches to be announced (see Announce); without it
+	// every event is delivered.
+	Interest bool
 	// Grace is how long a gap may wait for the broker to fill it before
 	// the store is read; default DefaultGrace.
 	Grace time.Duration
@@ -53,21 +71,58 @@ type Config struct {
 // from any goroutine.
 type Sequencer struct {
 	cfg       Config
-	in        chan []*parley.Event
+	in        chan input
+	follow    chan followOp
 	kick      chan struct{}
 	poll      chan time.Duration
 	barrier   chan chan struct{} // tests: wait until earlier offers are handled
 	done      chan struct{}
 	stopped   chan struct{}
-	delivered atomic.Int64
-	highest   atomic.Int64  // highest ID offered or read
+	delivered atomic.Int64  // the last accounted ID
+	highest   atomic.Int64  // highest ID offered, announced or read
 	filled    atomic.Uint64 // events read from the store, not brought by the broker
 	fillFails atomic.Uint64 // failed reads of the store
 
 	// Owned by run.
+	last      int64
+	pending   map[int64]*parley.Event
+	spans     map[int64]*span // by first ID, all above last
+	followed  map[shard.ID]int
+	failures  int // consecutive failed reads of the log
+	sinceTidy int // spans handled since stale entries were last dropped
+}
+
+// span is a range of IDs committed in one batch, as far as this node
+// knows it.
+type span struct {
 	last     int64
-	pending  map[int64]*parley.Event
-	failures int // consecutive failed reads of the log
+	complete bool       // every event of the range is held (this node's own, or unrouted)
+	shards   []shard.ID // the shards the batch touched, once announced
+	got      []shard.ID // the shards whose part arrived
+	events   bool       // some event of the range is pending
+}
+
+// input is one thing offered to the sequencer.
+type input struct {
+	events []*parley.Event // Offer, OfferShard
+	first  int64           // Announce, OfferShard
+	last   int64
+	shards []shard.ID // Announce: touched; OfferShard: the one shard
+	kind   inputKind
+}
+
+type inputKind uint8
+
+const (
+	inputComplete inputKind = iota
+	inputAnnounce
+	inputShard
+)
+
+type followOp struct {
+	shard shard.ID
+	delta int
+	done  chan struct{}
 }
 
 // New starts a sequencer.
@@ -82,15 +137,18 @@ func New(cfg Config) *Sequencer {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Sequencer{
-		cfg:     cfg,
-		in:      make(chan []*parley.Event, 1024),
-		kick:    make(chan struct{}, 1),
-		poll:    make(chan time.Duration, 1),
-		barrier: make(chan chan struct{}),
-		done:    make(chan struct{}),
-		stopped: make(chan struct{}),
-		last:    cfg.Start,
-		pending: make(map[int64]*parley.Event),
+		cfg:      cfg,
+		in:       make(chan input, 1024),
+		follow:   make(chan followOp, 64),
+		kick:     make(chan struct{}, 1),
+		poll:     make(chan time.Duration, 1),
+		barrier:  make(chan chan struct{}),
+		done:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		last:     cfg.Start,
+		pending:  make(map[int64]*parley.Event),
+		spans:    make(map[int64]*span),
+		followed: make(map[shard.ID]int),
 	}
 	s.delivered.Store(cfg.Start)
 	s.highest.Store(cfg.Start)
@@ -98,15 +156,63 @@ func New(cfg Config) *Sequencer {
 	return s
 }
 
-// Offer hands the sequencer events from the broker or from this node's own
-// commits, in any order; duplicates and events already delivered are
+// Offer hands the sequencer events whose IDs it then holds in full: this
+// node's own commits, or (without Interest) another node's batch. They
+// may come in any order; duplicates and events already delivered are
 // dropped. It blocks only while the sequencer is a full queue behind.
 func (s *Sequencer) Offer(events []*parley.Event) {
 	if len(events) == 0 {
 		return
 	}
+	s.send(input{kind: inputComplete, events: events})
+}
+
+// Announce tells the sequencer that IDs first to last were committed in
+// one batch whose events went to shards (see shard.OfEvent). With
+// Interest, a range is delivered once the part of every followed shard in
+// shards has arrived (OfferShard); a range with no followed shard is
+// accounted for at once.
+func (s *Sequencer) Announce(first, last int64, shards []shard.ID) {
+	if first <= 0 || last < first {
+		return
+	}
+	s.send(input{kind: inputAnnounce, first: first, last: last, shards: shards})
+}
+
+// OfferShard hands the sequencer the events that the batch first to last
+// sent to one shard (possibly none of them new to this node).
+func (s *Sequencer) OfferShard(first, last int64, sh shard.ID, events []*parley.Event) {
+	if first <= 0 || last < first {
+		return
+	}
+	s.send(input{kind: inputShard, first: first, last: last, shards: []shard.ID{sh}, events: events})
+}
+
+func (s *Sequencer) send(in input) {
 	select {
-	case s.in <- events:
+	case s.in <- in:
+	case <-s.done:
+	}
+}
+
+// Follow adds sh to the followed shards (with Interest; it counts: each
+// Follow needs its own Unfollow). It returns once the sequencer follows
+// it: every event of sh above Delivered() is delivered from then on,
+// while those at or below it are in the store.
+func (s *Sequencer) Follow(sh shard.ID) { s.changeFollow(sh, 1) }
+
+// Unfollow undoes one Follow.
+func (s *Sequencer) Unfollow(sh shard.ID) { s.changeFollow(sh, -1) }
+
+func (s *Sequencer) changeFollow(sh shard.ID, delta int) {
+	op := followOp{shard: sh, delta: delta, done: make(chan struct{})}
+	select {
+	case s.follow <- op:
+	case <-s.done:
+		return
+	}
+	select {
+	case <-op.done:
 	case <-s.done:
 	}
 }
@@ -136,7 +242,8 @@ func (s *Sequencer) SetPoll(d time.Duration) {
 	}
 }
 
-// Delivered returns the highest ID delivered so far.
+// Delivered returns the last ID accounted for: every event at or below it
+// that this node follows has been delivered.
 func (s *Sequencer) Delivered() int64 { return s.delivered.Load() }
 
 // Lag returns how many IDs the sequencer knows of (offered by the broker
@@ -170,8 +277,10 @@ func (s *Sequencer) run() {
 	gapArmed := false
 	for {
 		select {
-		case events := <-s.in:
-			s.accept(events)
+		case in := <-s.in:
+			s.accept(in)
+		case op := <-s.follow:
+			s.changeFollowed(op)
 		case <-s.kick:
 			s.fill()
 		case <-gap.C:
@@ -191,15 +300,29 @@ func (s *Sequencer) run() {
 		case <-s.done:
 			return
 		}
+		waiting := len(s.pending) > 0 || len(s.spans) > 0
 		switch {
-		case len(s.pending) > 0 && !gapArmed:
+		case waiting && !gapArmed:
 			gap.Reset(s.gapWait())
 			gapArmed = true
-		case len(s.pending) == 0 && gapArmed:
+		case !waiting && gapArmed:
 			gap.Stop()
 			gapArmed = false
 		}
 	}
+}
+
+func (s *Sequencer) changeFollowed(op followOp) {
+	n := s.followed[op.shard] + op.delta
+	if n <= 0 {
+		delete(s.followed, op.shard)
+	} else {
+		s.followed[op.shard] = n
+	}
+	// A range that waited for nothing may now wait for this shard's
+	// part, and one that waited for it may be complete.
+	s.flush(nil)
+	close(op.done)
 }
 
 // gapWait is how long a gap waits before the log is read: the grace, and
@@ -216,49 +339,177 @@ func (s *Sequencer) gapWait() time.Duration {
 	return min(d, s.cfg.Poll)
 }
 
-// accept queues events and delivers the run that is now complete.
-func (s *Sequencer) accept(events []*parley.Event) {
-	for _, ev := range events {
-		id := ev.ID()
-		if id > s.last {
+func (s *Sequencer) saw(id int64) {
+	if id > s.highest.Load() {
+		s.highest.Store(id) // only run writes it
+	}
+}
+
+// accept records what arrived and delivers the run that is now complete.
+func (s *Sequencer) accept(in input) {
+	switch in.kind {
+	case inputComplete:
+		// Each run of consecutive IDs is a complete range.
+		var cur *span
+		for _, ev := range in.events {
+			id := ev.ID()
+			s.saw(id)
+			if id <= s.last {
+				continue
+			}
 			s.pending[id] = ev
+			if cur != nil && id == cur.last+1 {
+				cur.last = id
+				continue
+			}
+			cur = s.spanAt(id, id)
+			cur.complete, cur.events = true, true
 		}
-		if id > s.highest.Load() {
-			s.highest.Store(id) // only run writes it
+	case inputAnnounce:
+		s.saw(in.last)
+		if in.last <= s.last {
+			break
+		}
+		sp := s.spanAt(in.first, in.last)
+		sp.shards = in.shards
+		if sp.shards == nil {
+			sp.shards = []shard.ID{} // announced, touching nothing
+		}
+	case inputShard:
+		s.saw(in.last)
+		if in.last <= s.last {
+			break
+		}
+		sp := s.spanAt(in.first, in.last)
+		if !containsShard(sp.got, in.shards[0]) {
+			sp.got = append(sp.got, in.shards[0])
+		}
+		for _, ev := range in.events {
+			if id := ev.ID(); id > s.last && id >= in.first && id <= in.last {
+				s.pending[id] = ev
+				sp.events = true
+			}
 		}
 	}
 	s.flush(nil)
 }
 
-// flush delivers out plus every pending event that continues the
-// sequence.
+// spanAt returns the span that starts at first, made if new.
+func (s *Sequencer) spanAt(first, last int64) *span {
+	sp := s.spans[first]
+	if sp == nil {
+		sp = &span{last: last}
+		s.spans[first] = sp
+	}
+	sp.last = max(sp.last, last)
+	return sp
+}
+
+// ready reports whether every event of sp that this node follows is held.
+func (s *Sequencer) ready(sp *span) bool {
+	if sp.complete {
+		return true
+	}
+	if sp.shards == nil {
+		return false // parts arrived, the announcement not yet
+	}
+	for _, sh := range sp.shards {
+		if s.isFollowed(sh) && !containsShard(sp.got, sh) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Sequencer) isFollowed(sh shard.ID) bool {
+	if !s.cfg.Interest {
+		return true
+	}
+	return s.followed[sh] > 0
+}
+
+// wants reports whether ev goes to a shard this node follows.
+func (s *Sequencer) wants(ev *parley.Event) bool {
+	if !s.cfg.Interest {
+		return true
+	}
+	for _, sh := range shard.OfEvent(ev) {
+		if s.followed[sh] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// flush delivers out plus every range that continues the sequence.
 func (s *Sequencer) flush(out []*parley.Event) {
 	for {
-		ev, ok := s.pending[s.last+1]
-		if !ok {
+		sp, ok := s.spans[s.last+1]
+		if !ok || !s.ready(sp) {
 			break
 		}
-		delete(s.pending, s.last+1)
-		out = append(out, ev)
-		s.last++
+		delete(s.spans, s.last+1)
+		if sp.events {
+			for id := s.last + 1; id <= sp.last; id++ {
+				ev, ok := s.pending[id]
+				if !ok {
+					continue
+				}
+				delete(s.pending, id)
+				if s.wants(ev) {
+					out = append(out, ev)
+				}
+			}
+		}
+		s.last = sp.last
+		s.sinceTidy++
 	}
 	s.deliver(out)
+	if s.sinceTidy > 4096 {
+		s.tidy()
+	}
 }
 
 func (s *Sequencer) deliver(out []*parley.Event) {
-	if len(out) == 0 {
-		return
+	if len(out) > 0 {
+		s.cfg.Deliver(out)
 	}
-	s.cfg.Deliver(out)
-	s.delivered.Store(s.last)
+	if s.last > s.delivered.Load() {
+		s.delivered.Store(s.last)
+		if s.cfg.Advanced != nil {
+			s.cfg.Advanced(s.last)
+		}
+	}
 }
 
-// fill reads everything after the last delivered ID from the store and
-// delivers it, preferring the broker's copy of an event (it carries the
-// topics given at commit time). On a store error nothing is skipped: the
-// gap stays open until a later read succeeds.
+// tidy drops what lies at or below the last accounted ID: duplicates and
+// parts of ranges that were accounted for another way.
+func (s *Sequencer) tidy() {
+	s.sinceTidy = 0
+	for id := range s.pending {
+		if id <= s.last {
+			delete(s.pending, id)
+		}
+	}
+	for first, sp := range s.spans {
+		if sp.last <= s.last {
+			delete(s.spans, first)
+		} else if first <= s.last {
+			// Part of the range was read from the store: what is left
+			// starts after it.
+			delete(s.spans, first)
+			s.spans[s.last+1] = sp
+		}
+	}
+}
+
+// fill reads everything after the last accounted ID from the store and
+// delivers what this node follows, preferring the broker's copy of an
+// event (it carries the topics given at commit time). On a store error
+// nothing is skipped: the gap stays open until a later read succeeds.
 func (s *Sequencer) fill() {
 	for {
+		known := s.highest.Load()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		msgs, err := s.cfg.Log.Since(ctx, s.last, fillPage)
 		cancel()
@@ -279,24 +530,35 @@ func (s *Sequencer) fill() {
 			ev, ok := s.pending[m.ID]
 			if !ok {
 				ev = parley.EventFor(m)
-				s.filled.Add(1)
 			}
-			if m.ID > s.highest.Load() {
-				s.highest.Store(m.ID)
+			s.saw(m.ID)
+			if s.wants(ev) {
+				if !ok {
+					s.filled.Add(1)
+				}
+				out = append(out, ev)
 			}
-			out = append(out, ev)
 			s.last = m.ID
 		}
-		// Pending events at or below the new mark are either delivered
-		// above or gone from the store (deleted since).
-		for id := range s.pending {
-			if id <= s.last {
-				delete(s.pending, id)
-			}
+		if len(msgs) < fillPage {
+			// Every ID this node had heard of was committed before the
+			// read began, so the read saw all of them: those it did not
+			// return were deleted since.
+			s.last = max(s.last, known)
 		}
+		s.tidy()
 		s.flush(out)
 		if len(msgs) < fillPage {
 			return
 		}
 	}
+}
+
+func containsShard(list []shard.ID, sh shard.ID) bool {
+	for _, x := range list {
+		if x == sh {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,101 @@
+package ordering
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/shard"
+)
+
+func roomEvents(room string, ids ...int64) []*parley.Event {
+	out := make([]*parley.Event, len(ids))
+	for i, id := range ids {
+		out[i] = parley.NewEvent(parley.Message{ID: id, Room: room, Text: "broker"})
+	}
+	return out
+}
+
+// A node that follows one room delivers that room in ID order and
+// accounts for the other rooms' ranges from their announcements alone.
+func TestInterestDeliversOnlyFollowedShards(t *testing.T) {
+	var advanced atomic.Int64
+	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true, Advanced: func(last int64) { advanced.Store(last) }})
+	mine, other := shard.Of("mine"), shard.Of("other")
+	h.seq.Follow(mine)
+
+	h.seq.Announce(1, 3, []shard.ID{other})
+	h.seq.Announce(4, 5, []shard.ID{mine, other})
+	h.seq.Announce(6, 9, []shard.ID{other})
+	h.expectNothing(t) // 4-5 wait for the part of "mine"
+	h.seq.OfferShard(4, 5, mine, roomEvents("mine", 5))
+	h.expect(t, 5)
+	h.expectNothing(t)
+	if got := h.seq.Delivered(); got != 9 {
+		t.Errorf("Delivered() = %d, want 9 (the other room's ranges are accounted for)", got)
+	}
+	if got := advanced.Load(); got != 9 {
+		t.Errorf("Advanced saw %d, want 9", got)
+	}
+	if filled, _ := h.seq.Filled(); filled != 0 {
+		t.Errorf("read %d events from the log, want none: nothing was lost", filled)
+	}
+}
+
+// A part that NATS lost is read from the log after the grace, and only
+// the followed room's entries are delivered.
+func TestInterestFillsALostPartFromTheLog(t *testing.T) {
+	h := start(t, Config{Start: 0, Grace: time.Millisecond, Interest: true})
+	mine := shard.Of("mine")
+	h.seq.Follow(mine)
+	h.log.mu.Lock()
+	h.log.msgs = []parley.Message{{ID: 1, Room: "other"}, {ID: 2, Room: "mine", Text: "stored"}, {ID: 3, Room: "other"}}
+	h.log.mu.Unlock()
+	h.seq.Announce(1, 3, []shard.ID{shard.Of("other"), mine})
+	got := h.expect(t, 2)
+	if got[0].Message.Text != "stored" {
+		t.Errorf("event 2 text = %q, want the stored copy", got[0].Message.Text)
+	}
+	h.seq.Announce(4, 4, []shard.ID{mine})
+	h.seq.OfferShard(4, 4, mine, roomEvents("mine", 4))
+	h.expect(t, 4)
+	h.expectNothing(t)
+}
+
+// A shard followed while a range that touched it waits behind a gap is
+// not skipped: the range now waits for that shard's part.
+func TestInterestFollowMidStreamMissesNothing(t *testing.T) {
+	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true})
+	late := shard.Of("late")
+	h.seq.Announce(2, 2, []shard.ID{late}) // waits behind 1, not followed yet
+	h.seq.Follow(late)
+	h.seq.Announce(1, 1, []shard.ID{shard.Of("other")})
+	h.expectNothing(t)
+	if got := h.seq.Delivered(); got != 1 {
+		t.Fatalf("Delivered() = %d, want 1: range 2 touched a followed shard", got)
+	}
+	h.seq.OfferShard(2, 2, late, roomEvents("late", 2))
+	h.expect(t, 2)
+}
+
+// This node's own commits are complete ranges: delivered if followed,
+// accounted for either way.
+func TestInterestOwnCommitsAreComplete(t *testing.T) {
+	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true})
+	h.seq.Follow(shard.Of("mine"))
+	evs := append(roomEvents("other", 1), roomEvents("mine", 2)...)
+	h.seq.Offer(evs)
+	h.expect(t, 2)
+	// A direct message reaches a followed user topic.
+	h.seq.Unfollow(shard.Of("mine"))
+	h.seq.Follow(shard.Of(parley.UserTopic("ada")))
+	dm := parley.NewEvent(parley.Message{ID: 3, Room: "@ada,bob"})
+	dm.Also = []string{parley.UserTopic("ada"), parley.UserTopic("bob")}
+	h.seq.Offer(append([]*parley.Event{dm}, roomEvents("mine", 4)...))
+	h.expect(t, 3)
+	h.expectNothing(t)
+	if got := h.seq.Delivered(); got != 4 {
+		t.Errorf("Delivered() = %d, want 4", got)
+	}
+}
