@@ -43,11 +43,23 @@ type Revocable interface {
 	Revoke(reason string)
 }
 
+// Interest is told which topics this node's subscribers hold, so that a
+// cluster broker can bring the node only those topics' events (see
+// broker/nats). Follow is called by Subscribe before it returns and may
+// block until the topics' events are on their way; Unfollow is called by
+// Cancel and must not block. Each topic of a subscription is followed
+// once per subscription, and unfollowed once when it is cancelled.
+type Interest interface {
+	Follow(topics []string)
+	Unfollow(topics []string)
+}
+
 // Hub fans events out to subscribers. The zero value is not usable; call New.
 type Hub struct {
-	parts []*partition
-	next  atomic.Uint32
-	subs  atomic.Int64 // live subscriptions, for metrics
+	parts    []*partition
+	next     atomic.Uint32
+	subs     atomic.Int64 // live subscriptions, for metrics
+	interest Interest     // nil: every event reaches the node anyway
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -64,6 +76,11 @@ func WithPartitions(n int) Option {
 			h.parts = make([]*partition, n)
 		}
 	}
+}
+
+// WithInterest reports the topics of subscriptions to i.
+func WithInterest(i Interest) Option {
+	return func(h *Hub) { h.interest = i }
 }
 
 // New starts a hub. Close stops it.
@@ -103,8 +120,16 @@ type Subscription struct {
 func (h *Hub) Subscribe(s Subscriber, rooms []string) *Subscription {
 	p := h.parts[int(h.next.Add(1))%len(h.parts)]
 	sub := &Subscription{hub: h, part: p, sub: s, rooms: append([]string(nil), rooms...)}
+	if h.interest != nil {
+		h.interest.Follow(sub.rooms)
+	}
 	if p.send(op{kind: opSubscribe, sub: sub}, h.done) {
 		h.subs.Add(1)
+		return sub
+	}
+	sub.cancelled.Store(true)
+	if h.interest != nil {
+		h.interest.Unfollow(sub.rooms)
 	}
 	return sub
 }
@@ -117,6 +142,9 @@ func (s *Subscription) Cancel() {
 		return
 	}
 	s.hub.subs.Add(-1)
+	if s.hub.interest != nil {
+		s.hub.interest.Unfollow(s.rooms)
+	}
 	o := op{kind: opCancel, sub: s}
 	select {
 	case s.part.ops <- o:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley"
@@ -66,9 +67,13 @@ func (s *Server) shareClusterPresence(cfg Config) error {
 // joinCluster returns the broker the chat service publishes to: the
 // watermark over the local hub for a single node, or the NATS broker when
 // cfg.Broker is set.
-func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Watermark, lastID int64) (parley.Broker, error) {
+func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Watermark, lastID int64, relay *interestRelay) (parley.Broker, error) {
 	if cfg.Broker == "" {
 		return local, nil
+	}
+	byInterest, err := parseRouting(cfg.Routing)
+	if err != nil {
+		return nil, err
 	}
 	seq := ordering.New(ordering.Config{
 		Log: s.store,
@@ -76,23 +81,64 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 			// The watermark hands events to the hub, which never fails.
 			_ = local.Publish(context.Background(), events)
 		},
-		Start:  lastID,
-		Logger: cfg.Logger,
+		// Routed by interest, IDs of rooms nobody here follows are
+		// accounted for without reaching the hub: the mark moves past
+		// them too, so that caught-up polls still skip the store.
+		Advanced: local.Raise,
+		Start:    lastID,
+		Interest: byInterest,
+		Logger:   cfg.Logger,
 	})
 	b, err := natsbroker.Connect(ctx, natsbroker.Config{
-		URL:       cfg.Broker,
-		Subject:   cfg.Cluster,
-		Node:      cfg.Node,
-		Sequencer: seq,
-		Signals:   s.hub.Publish,
-		Logger:    cfg.Logger.With("node", cfg.Node),
+		URL:        cfg.Broker,
+		Subject:    cfg.Cluster,
+		Node:       cfg.Node,
+		Sequencer:  seq,
+		ByInterest: byInterest,
+		Signals:    s.hub.Publish,
+		Logger:     cfg.Logger.With("node", cfg.Node),
 	})
 	if err != nil {
 		seq.Close()
 		return nil, err
 	}
+	relay.broker.Store(b)
 	s.cluster = &clusterLink{broker: b, seq: seq}
 	return b, nil
+}
+
+// Routings of a cluster's events (Config.Routing).
+const (
+	RoutingInterest = "interest"
+	RoutingAll      = "all"
+)
+
+func parseRouting(r string) (byInterest bool, err error) {
+	switch r {
+	case "", RoutingInterest:
+		return true, nil
+	case RoutingAll:
+		return false, nil
+	}
+	return false, fmt.Errorf("unknown routing %q: use %s or %s, the same on every node", r, RoutingInterest, RoutingAll)
+}
+
+// interestRelay tells the cluster broker, once connected, which topics
+// the hub's subscribers hold (hub.Interest).
+type interestRelay struct {
+	broker atomic.Pointer[natsbroker.Broker]
+}
+
+func (r *interestRelay) Follow(topics []string) {
+	if b := r.broker.Load(); b != nil {
+		b.Follow(topics)
+	}
+}
+
+func (r *interestRelay) Unfollow(topics []string) {
+	if b := r.broker.Load(); b != nil {
+		b.Unfollow(topics)
+	}
 }
 
 // signaller returns what carries signals: the cluster broker, or this

@@ -47,6 +47,11 @@ type Config struct {
 	// Cluster names the cluster on the broker: nodes with the same name
 	// share messages (it prefixes their NATS subjects); default "parley".
 	Cluster string
+	// Routing is how a cluster's events reach its nodes: RoutingInterest
+	// (the default; a node receives only the rooms its subscribers
+	// follow) or RoutingAll (every node receives every event). Every node
+	// of a cluster must use the same.
+	Routing string
 	// Node names this node in logs, health and NATS; default host-pid.
 	// Names must differ between the nodes of a cluster.
 	Node string
@@ -210,7 +215,14 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: store, hub: hub.New(), log: cfg.Logger, node: cfg.Node, audit: audit.New(cfg.Logger)}
+	var hubOpts []hub.Option
+	relay := &interestRelay{}
+	if cfg.Broker != "" {
+		// The cluster broker is connected after the hub exists, and before
+		// anything subscribes.
+		hubOpts = append(hubOpts, hub.WithInterest(relay))
+	}
+	s := &Server{store: store, hub: hub.New(hubOpts...), log: cfg.Logger, node: cfg.Node, audit: audit.New(cfg.Logger)}
 	// Every event reaches the hub through the watermark, which starts at
 	// the last ID committed before this start: caught-up polls need no
 	// store read (see poll.Watermark).
@@ -221,7 +233,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	watermark := poll.NewWatermark(mem.New(s.hub), lastID)
-	broker, err := s.joinCluster(ctx, cfg, watermark, lastID)
+	broker, err := s.joinCluster(ctx, cfg, watermark, lastID, relay)
 	if err != nil {
 		s.hub.Close()
 		store.Close()

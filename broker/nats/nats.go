@@ -7,6 +7,18 @@
 // message, a slow-consumer drop or an outage costs latency, never a
 // message. JetStream would add a second durable log to keep in step with
 // the first.
+//
+// Two routings, which every node of a cluster must share:
+//
+//   - All (Config.ByInterest false): every batch goes to one subject,
+//     SUBJECT.events, and every node receives and sequences all of them.
+//   - By interest: a batch's events go to the subjects of their shards,
+//     SUBJECT.shard.N.events (see package shard), and a short announcement
+//     of its ID range and shards to SUBJECT.batches, which every node
+//     receives. A node subscribes only to the shards of the topics its hub
+//     has subscribers for (Follow, Unfollow), so a room nobody on the node
+//     follows costs it one small announcement per batch. Signals go to
+//     SUBJECT.shard.N.signals alike.
 package nats
 
 import (
@@ -22,6 +34,7 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/broker/ordering"
+	"github.com/parley-chat/parley/broker/shard"
 )
 
 // DefaultSubject prefixes every subject the broker uses.
@@ -42,6 +55,13 @@ type Config struct {
 	// node's included, unordered; nil drops them. The hub's Publish is the
 	// intended target.
 	Signals func(*parley.Event)
+	// ByInterest routes events by shard (see package doc); the sequencer
+	// must have Interest set too.
+	ByInterest bool
+	// Linger is how long a shard stays subscribed after its last local
+	// subscriber left, so that a client reconnecting or polling again
+	// does not make the node resubscribe; default DefaultLinger.
+	Linger time.Duration
 	// ReconnectWait is the pause between reconnection attempts; default 250ms.
 	ReconnectWait time.Duration
 	Logger        *slog.Logger
@@ -57,6 +77,8 @@ type Broker struct {
 
 	signalSubject string
 	signalSub     *natsgo.Subscription
+
+	interest *interest // ByInterest only
 }
 
 var (
@@ -83,7 +105,13 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Signals == nil {
 		cfg.Signals = func(*parley.Event) {}
 	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = DefaultLinger
+	}
 	b := &Broker{cfg: cfg, subject: cfg.Subject + ".events", signalSubject: cfg.Subject + ".signals"}
+	if cfg.ByInterest {
+		b.subject = cfg.Subject + ".batches"
+	}
 	log, seq := cfg.Logger, cfg.Sequencer
 	opts := []natsgo.Option{
 		natsgo.Name("parley " + cfg.Node),
@@ -112,9 +140,13 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("connecting to NATS at %s: %w (is nats-server running? check --broker)", redact(cfg.URL), err)
 	}
 	b.conn = conn
-	b.sub, err = conn.Subscribe(b.subject, b.receive)
-	if err == nil {
-		b.signalSub, err = conn.Subscribe(b.signalSubject, b.receiveSignal)
+	if cfg.ByInterest {
+		b.sub, err = conn.Subscribe(b.subject, b.receiveAnnouncement)
+	} else {
+		b.sub, err = conn.Subscribe(b.subject, b.receive)
+		if err == nil {
+			b.signalSub, err = conn.Subscribe(b.signalSubject, b.receiveSignal)
+		}
 	}
 	if err == nil {
 		err = conn.FlushTimeout(10 * time.Second) // the subscription is active
@@ -122,6 +154,9 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("subscribing to NATS subject %s: %w", b.subject, err)
+	}
+	if cfg.ByInterest {
+		b.interest = newInterest(b)
 	}
 	// Events committed between the sequencer's start and the subscription
 	// came before it: read them from the store.
@@ -148,6 +183,9 @@ type wireEventIn struct {
 // read the events from the store.
 func (b *Broker) Publish(_ context.Context, events []*parley.Event) error {
 	b.cfg.Sequencer.Offer(events)
+	if b.cfg.ByInterest {
+		return b.publishByShard(events)
+	}
 	wire := make([]wireEvent, len(events))
 	for i, ev := range events {
 		wire[i] = wireEvent{Message: ev.JSON(), Also: ev.Also, Revoke: ev.Revoke}
@@ -195,7 +233,11 @@ func (b *Broker) Signal(_ context.Context, ev *parley.Event) error {
 	if err != nil {
 		return fmt.Errorf("encoding a signal for NATS: %w", err)
 	}
-	if err := b.conn.Publish(b.signalSubject, data); err != nil {
+	subject := b.signalSubject
+	if b.cfg.ByInterest {
+		subject = b.shardSubject(shard.Of(ev.Topic)) + ".signals"
+	}
+	if err := b.conn.Publish(subject, data); err != nil {
 		return fmt.Errorf("publishing a signal to NATS: %w", err)
 	}
 	return nil
@@ -222,6 +264,9 @@ func (b *Broker) Conn() *natsgo.Conn { return b.conn }
 
 // Close drains the subscription and closes the connection.
 func (b *Broker) Close() error {
+	if b.interest != nil {
+		b.interest.close()
+	}
 	if b.sub != nil {
 		_ = b.sub.Unsubscribe()
 	}

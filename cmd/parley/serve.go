@@ -33,6 +33,7 @@ type serveFlags struct {
 	addr, db           string
 	broker, node       string
 	cluster            string
+	routing            string
 	presenceLease      time.Duration
 	presenceGrace      time.Duration
 	presenceRestart    time.Duration
@@ -76,6 +77,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.db, "db", server.DefaultDBPath, "SQLite database file (created if missing), or a postgres:// URL shared by a cluster's nodes (keep a password in PARLEY_DB or PGPASSWORD, not on the command line)")
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
+	fs.StringVar(&f.routing, "routing", server.RoutingInterest, "in a cluster: interest (a node receives only the rooms its clients follow) or all (every node receives every event); the same on every node")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
 	fs.StringVar(&f.roomCreation, "room-creation", chat.CreateRoomsGuests, "who may create rooms: guests (anyone who may post), users (registered users) or admins; admins and API keys always may")
@@ -170,6 +172,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		Broker:     f.broker,
 		Node:       f.node,
 		Cluster:    f.cluster,
+		Routing:    f.routing,
 		MaxTextLen: f.maxText,
 		FilterMode: mode,
 		RateLimit:  f.rateLimit,

@@ -1,0 +1,302 @@
+package nats
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+
+	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/shard"
+)
+
+// DefaultLinger is how long a shard stays subscribed after its last local
+// subscriber left.
+const DefaultLinger = 10 * time.Second
+
+// wireAnnouncement tells every node that IDs F to L were committed in one
+// batch whose events went to shards S.
+type wireAnnouncement struct {
+	First  int64      `json:"f"`
+	Last   int64      `json:"l"`
+	Shards []shard.ID `json:"s"`
+}
+
+// wireShard is the part of batch F..L that went to one shard.
+type wireShard struct {
+	First  int64       `json:"f"`
+	Last   int64       `json:"l"`
+	Events []wireEvent `json:"e"`
+}
+
+type wireShardIn struct {
+	First  int64         `json:"f"`
+	Last   int64         `json:"l"`
+	Events []wireEventIn `json:"e"`
+}
+
+func (b *Broker) shardSubject(sh shard.ID) string {
+	return b.cfg.Subject + ".shard." + strconv.Itoa(int(sh))
+}
+
+// publishByShard sends each run of consecutive IDs (a committed batch is
+// one run) as one part per shard it touched and one announcement.
+func (b *Broker) publishByShard(events []*parley.Event) error {
+	for len(events) > 0 {
+		n := 1
+		for n < len(events) && events[n].ID() == events[n-1].ID()+1 {
+			n++
+		}
+		if err := b.publishRun(events[:n]); err != nil {
+			return err
+		}
+		events = events[n:]
+	}
+	return nil
+}
+
+func (b *Broker) publishRun(events []*parley.Event) error {
+	first, last := events[0].ID(), events[len(events)-1].ID()
+	parts := make(map[shard.ID][]wireEvent)
+	var order []shard.ID
+	for _, ev := range events {
+		w := wireEvent{Message: ev.JSON(), Also: ev.Also, Revoke: ev.Revoke}
+		for _, sh := range shard.OfEvent(ev) {
+			if _, ok := parts[sh]; !ok {
+				order = append(order, sh)
+			}
+			parts[sh] = append(parts[sh], w)
+		}
+	}
+	for _, sh := range order {
+		data, err := json.Marshal(wireShard{First: first, Last: last, Events: parts[sh]})
+		if err != nil {
+			return fmt.Errorf("encoding events for NATS: %w", err)
+		}
+		if err := b.conn.Publish(b.shardSubject(sh)+".events", data); err != nil {
+			return fmt.Errorf("publishing to NATS: %w", err)
+		}
+	}
+	data, err := json.Marshal(wireAnnouncement{First: first, Last: last, Shards: order})
+	if err != nil {
+		return fmt.Errorf("encoding a batch announcement for NATS: %w", err)
+	}
+	if err := b.conn.Publish(b.subject, data); err != nil {
+		return fmt.Errorf("publishing to NATS: %w", err)
+	}
+	return nil
+}
+
+func (b *Broker) receiveAnnouncement(m *natsgo.Msg) {
+	var w wireAnnouncement
+	if err := json.Unmarshal(m.Data, &w); err != nil {
+		b.cfg.Logger.Warn("ignoring a malformed batch announcement from NATS", "subject", m.Subject, "err", err)
+		return
+	}
+	b.cfg.Sequencer.Announce(w.First, w.Last, w.Shards)
+}
+
+// receiveShard handles SUBJECT.shard.N.events and SUBJECT.shard.N.signals.
+func (b *Broker) receiveShard(sh shard.ID) natsgo.MsgHandler {
+	return func(m *natsgo.Msg) {
+		if strings.HasSuffix(m.Subject, ".signals") {
+			b.receiveSignal(m)
+			return
+		}
+		var w wireShardIn
+		if err := json.Unmarshal(m.Data, &w); err != nil {
+			b.cfg.Logger.Warn("ignoring a malformed event batch from NATS", "subject", m.Subject, "err", err)
+			return
+		}
+		events := make([]*parley.Event, 0, len(w.Events))
+		for _, e := range w.Events {
+			if e.Message.ID <= 0 {
+				continue
+			}
+			ev := parley.NewEvent(e.Message)
+			ev.Also = e.Also
+			ev.Revoke = e.Revoke
+			events = append(events, ev)
+		}
+		b.cfg.Sequencer.OfferShard(w.First, w.Last, sh, events)
+	}
+}
+
+// Follow makes this node receive the events and signals of topics (hub
+// topics that gained their first local subscriber). It returns once the
+// sequencer follows their shards, so that a subscriber that then reads
+// the store and waits for live events misses nothing. Without ByInterest
+// it does nothing: every event arrives anyway.
+func (b *Broker) Follow(topics []string) {
+	if b.interest != nil {
+		b.interest.follow(topics)
+	}
+}
+
+// Unfollow records that topics lost a local subscriber. It never blocks
+// (the hub calls it from Cancel); shards with no topic left are
+// unsubscribed after Linger.
+func (b *Broker) Unfollow(topics []string) {
+	if b.interest != nil {
+		b.interest.unfollow(topics)
+	}
+}
+
+// Following returns how many shards the node is subscribed to.
+func (b *Broker) Following() int {
+	if b.interest == nil {
+		return shard.Count
+	}
+	b.interest.mu.Lock()
+	defer b.interest.mu.Unlock()
+	return len(b.interest.shards)
+}
+
+// interest counts the node's subscribers per topic and subscribes to the
+// shards that have any.
+type interest struct {
+	b    *Broker
+	stop chan struct{}
+	done chan struct{}
+
+	mu     sync.Mutex
+	topics map[string]int
+	shards map[shard.ID]*following
+}
+
+// following is one followed shard.
+type following struct {
+	topics int           // topics of the shard with local subscribers
+	ready  chan struct{} // closed once the sequencer follows it and sub is set
+	sub    *natsgo.Subscription
+	idle   time.Time // when topics fell to 0
+}
+
+func newInterest(b *Broker) *interest {
+	in := &interest{
+		b: b, stop: make(chan struct{}), done: make(chan struct{}),
+		topics: make(map[string]int), shards: make(map[shard.ID]*following),
+	}
+	go in.sweep()
+	return in
+}
+
+func (in *interest) follow(topics []string) {
+	type start struct {
+		sh shard.ID
+		f  *following
+	}
+	var starts []start
+	var waits []chan struct{}
+	in.mu.Lock()
+	for _, t := range topics {
+		if !shard.Routed(t) {
+			continue
+		}
+		in.topics[t]++
+		sh := shard.Of(t)
+		f := in.shards[sh]
+		if f == nil {
+			f = &following{ready: make(chan struct{})}
+			in.shards[sh] = f
+			starts = append(starts, start{sh, f})
+		}
+		if in.topics[t] == 1 {
+			f.topics++
+		}
+		waits = append(waits, f.ready)
+	}
+	in.mu.Unlock()
+	for _, s := range starts {
+		in.b.cfg.Sequencer.Follow(s.sh)
+		sub, err := in.b.conn.Subscribe(in.b.shardSubject(s.sh)+".*", in.b.receiveShard(s.sh))
+		if err != nil {
+			// The sequencer follows the shard: its events come from the
+			// store, late but complete.
+			in.b.cfg.Logger.Warn("subscribing to a NATS shard subject failed; its events will be read from the store", "shard", s.sh, "err", err)
+		}
+		in.mu.Lock()
+		s.f.sub = sub
+		in.mu.Unlock()
+		close(s.f.ready)
+	}
+	for _, w := range waits {
+		<-w
+	}
+}
+
+func (in *interest) unfollow(topics []string) {
+	now := time.Now()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, t := range topics {
+		if !shard.Routed(t) || in.topics[t] == 0 {
+			continue
+		}
+		in.topics[t]--
+		if in.topics[t] > 0 {
+			continue
+		}
+		delete(in.topics, t)
+		if f := in.shards[shard.Of(t)]; f != nil {
+			f.topics--
+			if f.topics == 0 {
+				f.idle = now
+			}
+		}
+	}
+}
+
+// sweep unsubscribes shards idle for Linger.
+func (in *interest) sweep() {
+	defer close(in.done)
+	tick := time.NewTicker(max(in.b.cfg.Linger/4, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-in.stop:
+			return
+		case now := <-tick.C:
+			in.drop(now)
+		}
+	}
+}
+
+func (in *interest) drop(now time.Time) {
+	type gone struct {
+		sh  shard.ID
+		sub *natsgo.Subscription
+	}
+	var list []gone
+	in.mu.Lock()
+	for sh, f := range in.shards {
+		if f.topics > 0 || now.Sub(f.idle) < in.b.cfg.Linger {
+			continue
+		}
+		select {
+		case <-f.ready:
+		default:
+			continue // still starting
+		}
+		delete(in.shards, sh)
+		list = append(list, gone{sh, f.sub})
+	}
+	in.mu.Unlock()
+	for _, g := range list {
+		if g.sub != nil {
+			_ = g.sub.Unsubscribe()
+		}
+		// Counted: a Follow of the same shard made meanwhile keeps it
+		// followed whatever the order.
+		in.b.cfg.Sequencer.Unfollow(g.sh)
+	}
+}
+
+func (in *interest) close() {
+	close(in.stop)
+	<-in.done
+}
