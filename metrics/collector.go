@@ -53,6 +53,10 @@ var (
 		"Events this node read from the store because the broker did not bring them in time.")
 	storeErrors = desc("parley_store_errors_total",
 		"Failed store operations outside posting, by operation (gap_fill: reading events the broker did not bring).", "operation")
+	eventsReceived = desc("parley_cluster_events_received_total",
+		"Events this node received from other nodes over NATS (routed by interest: only the shards it follows).")
+	shardsFollowed = desc("parley_cluster_shards_followed",
+		"Shards whose events this node receives over NATS (routed to all nodes: every shard).")
 	sequencerLag = desc("parley_cluster_sequencer_lag",
 		"Event IDs this node knows of but has not yet delivered, waiting for a gap below them to fill.")
 )
@@ -138,5 +142,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(gapFills, s.GapFills)
 		counter(storeErrors, s.GapFillErrors, "gap_fill")
 		gauge(sequencerLag, float64(s.SequencerLag))
+		counter(eventsReceived, s.EventsReceived)
+		gauge(shardsFollowed, float64(s.ShardsFollowed))
 	}
 }

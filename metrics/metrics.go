@@ -53,6 +53,8 @@ type Cluster struct {
 	GapFills        uint64 // events read from the store that the broker did not bring in time
 	GapFillErrors   uint64 // failed reads of the store for them
 	SequencerLag    int64  // IDs known but not yet delivered, waiting for a gap to fill
+	EventsReceived  uint64 // events received from other nodes over the broker
+	ShardsFollowed  int    // shards received (see package broker/shard)
 }
 
 // Node holds a node's registry and the metrics it observes directly.

@@ -440,6 +440,8 @@ func (s *Server) metricsSource() nodemetrics.Source {
 				GapFills:        filled,
 				GapFillErrors:   failed,
 				SequencerLag:    c.seq.Lag(),
+				EventsReceived:  c.broker.Received(),
+				ShardsFollowed:  c.broker.Following(),
 			}
 		}
 	}

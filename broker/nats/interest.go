@@ -122,6 +122,7 @@ func (b *Broker) receiveShard(sh shard.ID) natsgo.MsgHandler {
 			ev.Revoke = e.Revoke
 			events = append(events, ev)
 		}
+		b.received.Add(uint64(len(events)))
 		b.cfg.Sequencer.OfferShard(w.First, w.Last, sh, events)
 	}
 }

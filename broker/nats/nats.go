@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	natsgo "github.com/nats-io/nats.go"
@@ -79,6 +80,7 @@ type Broker struct {
 	signalSub     *natsgo.Subscription
 
 	interest *interest // ByInterest only
+	received atomic.Uint64
 }
 
 var (
@@ -216,8 +218,12 @@ func (b *Broker) receive(m *natsgo.Msg) {
 		ev.Revoke = w.Revoke
 		events = append(events, ev)
 	}
+	b.received.Add(uint64(len(events)))
 	b.cfg.Sequencer.Offer(events)
 }
+
+// Received returns how many events this node received from other nodes.
+func (b *Broker) Received() uint64 { return b.received.Load() }
 
 // wireSignal is a signal on the NATS subject.
 type wireSignal struct {
