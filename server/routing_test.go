@@ -1,0 +1,127 @@
+package server_test
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/metricstest"
+	"github.com/parley-chat/parley/internal/servicetest"
+)
+
+func eventsReceived(t *testing.T, n *node) float64 {
+	t.Helper()
+	v, ok := metricstest.Scrape(t, n.srv.MetricsHandler()).Value("parley_cluster_events_received_total", nil)
+	if !ok {
+		t.Fatal("no parley_cluster_events_received_total")
+	}
+	return v
+}
+
+// Routed by interest, a node receives over NATS only the rooms its
+// subscribers follow: A serves ra, B serves rb, C serves nothing and
+// posts to both.
+func TestClusterRoutesByInterest(t *testing.T) {
+	nodes := startCluster(t, 3, servicetest.NATS(t))
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	createRoom(t, a, "ra")
+	createRoom(t, a, "rb")
+	sa, sb := a.subscribe("rooms=ra", ""), b.subscribe("rooms=rb", "")
+
+	var ra, rb []int64
+	for i := range 10 {
+		ra = append(ra, c.post("ra", "cy", fmt.Sprint("ra ", i)).ID)
+		rb = append(rb, c.post("rb", "cy", fmt.Sprint("rb ", i)).ID)
+	}
+	for _, s := range []struct {
+		name string
+		c    *sseClient
+		want []int64
+	}{{"A", sa, ra}, {"B", sb, rb}} {
+		var got []int64
+		for range s.want {
+			got = append(got, s.c.next(5*time.Second).id)
+		}
+		if !slices.Equal(got, s.want) {
+			t.Errorf("%s's subscriber got %v, want %v", s.name, got, s.want)
+		}
+	}
+	for _, n := range []struct {
+		name string
+		n    *node
+		want float64
+	}{{"A", a, 10}, {"B", b, 10}, {"C", c, 0}} {
+		if got := eventsReceived(t, n.n); got != n.want {
+			t.Errorf("node %s received %v events over NATS, want %v (only the room its subscribers follow)", n.name, got, n.want)
+		}
+	}
+}
+
+// A node that starts following a room while it is being posted to, on
+// another node, delivers every message after the client's cursor exactly
+// once and in order; a long-poll for a room the node never followed
+// resumes from the store and is woken by the next post.
+func TestClusterFollowsARoomMidStream(t *testing.T) {
+	nodes := startCluster(t, 2, servicetest.NATS(t))
+	a, b := nodes[0], nodes[1]
+	createRoom(t, a, "late")
+	createRoom(t, a, "noise")
+	b.subscribe("rooms=lobby", "") // B follows something else already
+
+	const posts = 60
+	var (
+		mu    sync.Mutex
+		late  []int64
+		noise []int64
+	)
+	halfway := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range posts {
+			if i == posts/3 {
+				close(halfway)
+			}
+			room := []string{"late", "noise"}[i%2]
+			id := a.post(room, "ada", fmt.Sprint(room, i)).ID
+			mu.Lock()
+			if room == "late" {
+				late = append(late, id)
+			} else {
+				noise = append(noise, id)
+			}
+			mu.Unlock()
+		}
+	})
+	<-halfway
+	mu.Lock()
+	cursor := late[0]
+	mu.Unlock()
+	sl := b.subscribe("rooms=late", itoa(cursor))
+	wg.Wait()
+
+	want := late[1:]
+	var got []int64
+	for range want {
+		got = append(got, sl.next(10*time.Second).id)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("B's new subscriber from %d got %v, want %v", cursor, got, want)
+	}
+	marker := a.post("late", "ada", "marker")
+	if ev := sl.next(5 * time.Second); ev.id != marker.ID {
+		t.Fatalf("after the stream B's subscriber got %d, want the marker %d (a duplicate?)", ev.id, marker.ID)
+	}
+
+	p := b.poll(fmt.Sprintf("rooms=noise&cursor=%d", noise[0]))
+	if !slices.Equal(p.ids(), noise[1:]) {
+		t.Fatalf("poll on B from %d got %v, want %v", noise[0], p.ids(), noise[1:])
+	}
+	held := b.pollAsync(fmt.Sprintf("rooms=noise&cursor=%d&timeout=30&session=%s", p.Cursor, p.Session))
+	b.awaitPollers(1)
+	next := a.post("noise", "ada", "wakes the poll on B")
+	if got := result(t, held).ids(); !slices.Equal(got, []int64{next.ID}) {
+		t.Fatalf("held poll on B got %v, want [%d]", got, next.ID)
+	}
+}
