@@ -78,3 +78,52 @@ func BenchmarkAppendCluster(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendNodes models the nodes of a cluster as the store sees
+// them: each node has one committer, which appends a batch, waits for the
+// commit, and appends the next. Every commit takes the ID counter's row
+// lock until it is durable, so commits from all nodes queue on that one
+// row: this finds where the single global ID sequence saturates. An op is
+// one message.
+func BenchmarkAppendNodes(b *testing.B) {
+	for _, nodes := range []int{1, 3, 6} {
+		for _, size := range []int{1, 16, 64} {
+			b.Run(fmt.Sprintf("nodes=%d/batch=%d", nodes, size), func(b *testing.B) {
+				dsn := tempDB(b)
+				var left atomic.Int64
+				left.Store(int64(b.N))
+				stores := make([]parley.Store, nodes)
+				for i := range stores {
+					stores[i] = open(b, dsn)
+				}
+				var commits atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				start := time.Now()
+				for _, s := range stores {
+					wg.Go(func() {
+						for {
+							n := min(int64(size), left.Add(-int64(size))+int64(size))
+							if n <= 0 {
+								return
+							}
+							batch := make([]*parley.Message, n)
+							for i := range batch {
+								batch[i] = &parley.Message{Room: "lobby", Kind: parley.KindMessage, From: "bench", Text: benchText}
+							}
+							if err := s.Append(b.Context(), batch); err != nil {
+								b.Error(err)
+								return
+							}
+							commits.Add(1)
+						}
+					})
+				}
+				wg.Wait()
+				secs := time.Since(start).Seconds()
+				b.ReportMetric(float64(b.N)/secs, "msgs/s")
+				b.ReportMetric(float64(commits.Load())/secs, "commits/s")
+			})
+		}
+	}
+}
