@@ -40,6 +40,12 @@ done
 
 cpu() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 set -- $PIDS
+# Idle baseline: what each node spends with no traffic at all (timers,
+# presence announcements), over IDLE seconds.
+IDLE=${IDLE:-10}
+n=1; for p in "$@"; do eval "idle$n=$(cpu "$p")"; n=$((n + 1)); done
+sleep "$IDLE"
+n=1; for p in "$@"; do eval "idle$n=\$(echo \"\$(cpu $p) - \$idle$n\" | bc)"; n=$((n + 1)); done
 n=1; for p in "$@"; do eval "before$n=$(cpu "$p")"; n=$((n + 1)); done
 start=$(date +%s.%N)
 BENCHES=""
@@ -56,7 +62,9 @@ n=1; for p in "$@"; do
   used=$(echo "$(cpu "$p") - $b" | bc)
   recv=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_events_received_total/ {print $2}')
   shards=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_shards_followed/ {print $2}')
-  line="n$n cpu=${used}s ($(echo "scale=1; 100 * $used / $secs" | bc)% of a core) received=$recv shards=$shards"
+  eval "i=\$idle$n"
+  base=$(echo "scale=2; $i * $secs / $IDLE" | bc)
+  line="n$n cpu=${used}s ($(echo "scale=1; 100 * $used / $secs" | bc)% of a core; idle baseline ${base}s, above it $(echo "$used - $base" | bc)s) received=$recv shards=$shards"
   if [ "$n" -le 4 ]; then
     line="$line $(jq -r '"posted=\(.posting.acknowledged) delivered=\(.delivery.delivered)/\(.delivery.expected) dup=\(.delivery.duplicates) ooo=\(.delivery.out_of_order) p99=\(.delivery.latency_ms.p99)ms"' "$OUT/bench$n.json" 2>/dev/null || echo "(bench output in $OUT)")"
   fi
