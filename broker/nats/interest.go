@@ -11,6 +11,7 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/broker/ordering"
 	"github.com/parley-chat/parley/broker/shard"
 )
 
@@ -18,24 +19,32 @@ import (
 // subscriber left.
 const DefaultLinger = 10 * time.Second
 
-// wireAnnouncement tells every node that IDs F to L were committed in one
-// batch whose events went to shards S.
-type wireAnnouncement struct {
+// DefaultAnnounceEvery is the least time between two announcement
+// messages of one node.
+const DefaultAnnounceEvery = 5 * time.Millisecond
+
+// wireRange tells every node that IDs F to L were committed in one batch
+// whose events went to shards S. An announcement message is a JSON array
+// of them.
+type wireRange struct {
 	First  int64      `json:"f"`
 	Last   int64      `json:"l"`
 	Shards []shard.ID `json:"s"`
 }
 
-// wireShard is the part of batch F..L that went to one shard.
+func (w wireRange) toRange() ordering.Range {
+	return ordering.Range{First: w.First, Last: w.Last, Shards: w.Shards}
+}
+
+// wireShard is the part of batch F..L that went to one shard; it carries
+// the batch's shards, so that it stands for the batch's announcement.
 type wireShard struct {
-	First  int64       `json:"f"`
-	Last   int64       `json:"l"`
+	wireRange
 	Events []wireEvent `json:"e"`
 }
 
 type wireShardIn struct {
-	First  int64         `json:"f"`
-	Last   int64         `json:"l"`
+	wireRange
 	Events []wireEventIn `json:"e"`
 }
 
@@ -60,7 +69,6 @@ func (b *Broker) publishByShard(events []*parley.Event) error {
 }
 
 func (b *Broker) publishRun(events []*parley.Event) error {
-	first, last := events[0].ID(), events[len(events)-1].ID()
 	parts := make(map[shard.ID][]wireEvent)
 	var order []shard.ID
 	for _, ev := range events {
@@ -72,8 +80,9 @@ func (b *Broker) publishRun(events []*parley.Event) error {
 			parts[sh] = append(parts[sh], w)
 		}
 	}
+	r := wireRange{First: events[0].ID(), Last: events[len(events)-1].ID(), Shards: order}
 	for _, sh := range order {
-		data, err := json.Marshal(wireShard{First: first, Last: last, Events: parts[sh]})
+		data, err := json.Marshal(wireShard{wireRange: r, Events: parts[sh]})
 		if err != nil {
 			return fmt.Errorf("encoding events for NATS: %w", err)
 		}
@@ -81,23 +90,87 @@ func (b *Broker) publishRun(events []*parley.Event) error {
 			return fmt.Errorf("publishing to NATS: %w", err)
 		}
 	}
-	data, err := json.Marshal(wireAnnouncement{First: first, Last: last, Shards: order})
+	return b.announcer.add(r)
+}
+
+func (b *Broker) receiveAnnouncement(m *natsgo.Msg) {
+	var list []wireRange
+	if err := json.Unmarshal(m.Data, &list); err != nil {
+		b.cfg.Logger.Warn("ignoring a malformed batch announcement from NATS", "subject", m.Subject, "err", err)
+		return
+	}
+	ranges := make([]ordering.Range, len(list))
+	for i, w := range list {
+		ranges[i] = w.toRange()
+	}
+	b.cfg.Sequencer.Announce(ranges...)
+}
+
+// announcer sends a node's batch announcements to every node: the first
+// at once, then at most one message per AnnounceEvery carrying every range
+// committed meanwhile. Under load this keeps what a node that follows
+// none of the rooms pays for them to a few hundred small messages a
+// second per posting node, at the price of up to AnnounceEvery of delay
+// for an event whose lower IDs another node committed.
+type announcer struct {
+	b     *Broker
+	every time.Duration
+
+	mu      sync.Mutex
+	pending []wireRange
+	armed   bool // a flush is scheduled
+	last    time.Time
+	timer   *time.Timer
+}
+
+func (a *announcer) add(r wireRange) error {
+	a.mu.Lock()
+	if !a.armed && time.Since(a.last) >= a.every {
+		a.last = time.Now()
+		a.mu.Unlock()
+		return a.b.publishAnnouncement([]wireRange{r})
+	}
+	a.pending = append(a.pending, r)
+	if !a.armed {
+		a.armed = true
+		a.timer = time.AfterFunc(a.every-time.Since(a.last), a.flush)
+	}
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *announcer) flush() {
+	a.mu.Lock()
+	list := a.pending
+	a.pending, a.armed, a.last = nil, false, time.Now()
+	a.mu.Unlock()
+	if len(list) > 0 {
+		if err := a.b.publishAnnouncement(list); err != nil {
+			// The other nodes read the ranges from the store.
+			a.b.cfg.Logger.Warn("publishing batch announcements to NATS failed", "err", err)
+		}
+	}
+}
+
+// close sends what is pending.
+func (a *announcer) close() {
+	a.mu.Lock()
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Unlock()
+	a.flush()
+}
+
+func (b *Broker) publishAnnouncement(list []wireRange) error {
+	data, err := json.Marshal(list)
 	if err != nil {
-		return fmt.Errorf("encoding a batch announcement for NATS: %w", err)
+		return fmt.Errorf("encoding batch announcements for NATS: %w", err)
 	}
 	if err := b.conn.Publish(b.subject, data); err != nil {
 		return fmt.Errorf("publishing to NATS: %w", err)
 	}
 	return nil
-}
-
-func (b *Broker) receiveAnnouncement(m *natsgo.Msg) {
-	var w wireAnnouncement
-	if err := json.Unmarshal(m.Data, &w); err != nil {
-		b.cfg.Logger.Warn("ignoring a malformed batch announcement from NATS", "subject", m.Subject, "err", err)
-		return
-	}
-	b.cfg.Sequencer.Announce(w.First, w.Last, w.Shards)
 }
 
 // receiveShard handles SUBJECT.shard.N.events and SUBJECT.shard.N.signals.
@@ -123,7 +196,7 @@ func (b *Broker) receiveShard(sh shard.ID) natsgo.MsgHandler {
 			events = append(events, ev)
 		}
 		b.received.Add(uint64(len(events)))
-		b.cfg.Sequencer.OfferShard(w.First, w.Last, sh, events)
+		b.cfg.Sequencer.OfferShard(w.toRange(), sh, events)
 	}
 }
 
@@ -223,6 +296,16 @@ func (in *interest) follow(topics []string) {
 		in.mu.Lock()
 		s.f.sub = sub
 		in.mu.Unlock()
+	}
+	if len(starts) > 0 {
+		// Wait until the server has the subscriptions, so that what is
+		// published from now on comes over NATS: events would otherwise
+		// wait for a gap fill from the store, and signals be lost.
+		if err := in.b.conn.FlushTimeout(time.Second); err != nil {
+			in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
+		}
+	}
+	for _, s := range starts {
 		close(s.f.ready)
 	}
 	for _, w := range waits {

@@ -2,6 +2,7 @@ package nats_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -141,4 +142,27 @@ func TestInterestUnfollowAfterLinger(t *testing.T) {
 	again := log.commit(parley.Message{Room: "mine", Text: "followed again"})
 	publish(t, a, again)
 	expect(t, "B", b.out, again.ID())
+}
+
+// Batches committed in quick succession are announced together: a node
+// that follows none of their rooms gets far fewer messages than batches,
+// and still accounts for every ID.
+func TestInterestAnnouncementsAreCoalesced(t *testing.T) {
+	url, subject := servicetest.NATS(t), servicetest.Subject()
+	log := &sharedLog{}
+	a := startInterestNode(t, url, subject, log, time.Hour)
+	b := startInterestNode(t, url, subject, log, time.Hour)
+	waitFor(t, "the nodes' first catch-up", func() bool { return log.readCount() >= 2 })
+	before := b.broker.Conn().Stats().InMsgs
+	const batches = 200
+	for i := range batches {
+		publish(t, a, log.commit(parley.Message{Room: fmt.Sprint("room", i%7), Text: "x"}))
+	}
+	waitFor(t, "B to account for every batch", func() bool { return b.seq.Delivered() == batches })
+	if got := b.broker.Conn().Stats().InMsgs - before; got > batches/4 {
+		t.Errorf("B received %d messages for %d batches, want them announced together", got, batches)
+	}
+	if n := b.broker.Received(); n != 0 {
+		t.Errorf("B received %d events, following none of the rooms", n)
+	}
 }

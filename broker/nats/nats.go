@@ -59,6 +59,10 @@ type Config struct {
 	// ByInterest routes events by shard (see package doc); the sequencer
 	// must have Interest set too.
 	ByInterest bool
+	// AnnounceEvery is the least time between two of this node's batch
+	// announcements (ByInterest): what one would carry waits for the
+	// next; default DefaultAnnounceEvery.
+	AnnounceEvery time.Duration
 	// Linger is how long a shard stays subscribed after its last local
 	// subscriber left, so that a client reconnecting or polling again
 	// does not make the node resubscribe; default DefaultLinger.
@@ -79,8 +83,9 @@ type Broker struct {
 	signalSubject string
 	signalSub     *natsgo.Subscription
 
-	interest *interest // ByInterest only
-	received atomic.Uint64
+	interest  *interest  // ByInterest only
+	announcer *announcer // ByInterest only
+	received  atomic.Uint64
 }
 
 var (
@@ -110,9 +115,13 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 	if cfg.Linger <= 0 {
 		cfg.Linger = DefaultLinger
 	}
+	if cfg.AnnounceEvery <= 0 {
+		cfg.AnnounceEvery = DefaultAnnounceEvery
+	}
 	b := &Broker{cfg: cfg, subject: cfg.Subject + ".events", signalSubject: cfg.Subject + ".signals"}
 	if cfg.ByInterest {
 		b.subject = cfg.Subject + ".batches"
+		b.announcer = &announcer{b: b, every: cfg.AnnounceEvery}
 	}
 	log, seq := cfg.Logger, cfg.Sequencer
 	opts := []natsgo.Option{
@@ -272,6 +281,9 @@ func (b *Broker) Conn() *natsgo.Conn { return b.conn }
 func (b *Broker) Close() error {
 	if b.interest != nil {
 		b.interest.close()
+	}
+	if b.announcer != nil {
+		b.announcer.close()
 	}
 	if b.sub != nil {
 		_ = b.sub.Unsubscribe()

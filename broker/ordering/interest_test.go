@@ -25,11 +25,10 @@ func TestInterestDeliversOnlyFollowedShards(t *testing.T) {
 	mine, other := shard.Of("mine"), shard.Of("other")
 	h.seq.Follow(mine)
 
-	h.seq.Announce(1, 3, []shard.ID{other})
-	h.seq.Announce(4, 5, []shard.ID{mine, other})
-	h.seq.Announce(6, 9, []shard.ID{other})
+	h.seq.Announce(Range{1, 3, []shard.ID{other}}, Range{4, 5, []shard.ID{mine, other}})
+	h.seq.Announce(Range{6, 9, []shard.ID{other}})
 	h.expectNothing(t) // 4-5 wait for the part of "mine"
-	h.seq.OfferShard(4, 5, mine, roomEvents("mine", 5))
+	h.seq.OfferShard(Range{4, 5, []shard.ID{mine, other}}, mine, roomEvents("mine", 5))
 	h.expect(t, 5)
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 9 {
@@ -52,13 +51,13 @@ func TestInterestFillsALostPartFromTheLog(t *testing.T) {
 	h.log.mu.Lock()
 	h.log.msgs = []parley.Message{{ID: 1, Room: "other"}, {ID: 2, Room: "mine", Text: "stored"}, {ID: 3, Room: "other"}}
 	h.log.mu.Unlock()
-	h.seq.Announce(1, 3, []shard.ID{shard.Of("other"), mine})
+	h.seq.Announce(Range{1, 3, []shard.ID{shard.Of("other"), mine}})
 	got := h.expect(t, 2)
 	if got[0].Message.Text != "stored" {
 		t.Errorf("event 2 text = %q, want the stored copy", got[0].Message.Text)
 	}
-	h.seq.Announce(4, 4, []shard.ID{mine})
-	h.seq.OfferShard(4, 4, mine, roomEvents("mine", 4))
+	// A part carries its batch's shards: it needs no announcement.
+	h.seq.OfferShard(Range{4, 4, []shard.ID{mine}}, mine, roomEvents("mine", 4))
 	h.expect(t, 4)
 	h.expectNothing(t)
 }
@@ -68,14 +67,14 @@ func TestInterestFillsALostPartFromTheLog(t *testing.T) {
 func TestInterestFollowMidStreamMissesNothing(t *testing.T) {
 	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true})
 	late := shard.Of("late")
-	h.seq.Announce(2, 2, []shard.ID{late}) // waits behind 1, not followed yet
+	h.seq.Announce(Range{2, 2, []shard.ID{late}}) // waits behind 1, not followed yet
 	h.seq.Follow(late)
-	h.seq.Announce(1, 1, []shard.ID{shard.Of("other")})
+	h.seq.Announce(Range{1, 1, []shard.ID{shard.Of("other")}})
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 1 {
 		t.Fatalf("Delivered() = %d, want 1: range 2 touched a followed shard", got)
 	}
-	h.seq.OfferShard(2, 2, late, roomEvents("late", 2))
+	h.seq.OfferShard(Range{2, 2, []shard.ID{late}}, late, roomEvents("late", 2))
 	h.expect(t, 2)
 }
 

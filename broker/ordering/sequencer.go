@@ -26,6 +26,7 @@ package ordering
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -102,12 +103,18 @@ type span struct {
 	events   bool       // some event of the range is pending
 }
 
+// Range is a batch of IDs committed in one transaction, First to Last,
+// whose events went to Shards (see shard.OfEvent).
+type Range struct {
+	First, Last int64
+	Shards      []shard.ID
+}
+
 // input is one thing offered to the sequencer.
 type input struct {
 	events []*parley.Event // Offer, OfferShard
-	first  int64           // Announce, OfferShard
-	last   int64
-	shards []shard.ID // Announce: touched; OfferShard: the one shard
+	ranges []Range         // Announce; OfferShard: the part's batch
+	shard  shard.ID        // OfferShard
 	kind   inputKind
 }
 
@@ -167,25 +174,24 @@ func (s *Sequencer) Offer(events []*parley.Event) {
 	s.send(input{kind: inputComplete, events: events})
 }
 
-// Announce tells the sequencer that IDs first to last were committed in
-// one batch whose events went to shards (see shard.OfEvent). With
-// Interest, a range is delivered once the part of every followed shard in
-// shards has arrived (OfferShard); a range with no followed shard is
-// accounted for at once.
-func (s *Sequencer) Announce(first, last int64, shards []shard.ID) {
-	if first <= 0 || last < first {
-		return
+// Announce tells the sequencer of committed batches. With Interest, a
+// range is delivered once the part of every followed shard it touched has
+// arrived (OfferShard); a range with no followed shard is accounted for
+// at once.
+func (s *Sequencer) Announce(ranges ...Range) {
+	ranges = slices.DeleteFunc(slices.Clone(ranges), func(r Range) bool { return r.First <= 0 || r.Last < r.First })
+	if len(ranges) > 0 {
+		s.send(input{kind: inputAnnounce, ranges: ranges})
 	}
-	s.send(input{kind: inputAnnounce, first: first, last: last, shards: shards})
 }
 
-// OfferShard hands the sequencer the events that the batch first to last
-// sent to one shard (possibly none of them new to this node).
-func (s *Sequencer) OfferShard(first, last int64, sh shard.ID, events []*parley.Event) {
-	if first <= 0 || last < first {
+// OfferShard hands the sequencer the events that batch r sent to shard sh
+// (possibly none of them new to this node). It announces r as well.
+func (s *Sequencer) OfferShard(r Range, sh shard.ID, events []*parley.Event) {
+	if r.First <= 0 || r.Last < r.First {
 		return
 	}
-	s.send(input{kind: inputShard, first: first, last: last, shards: []shard.ID{sh}, events: events})
+	s.send(input{kind: inputShard, ranges: []Range{r}, shard: sh, events: events})
 }
 
 func (s *Sequencer) send(in input) {
@@ -366,32 +372,43 @@ func (s *Sequencer) accept(in input) {
 			cur.complete, cur.events = true, true
 		}
 	case inputAnnounce:
-		s.saw(in.last)
-		if in.last <= s.last {
-			break
-		}
-		sp := s.spanAt(in.first, in.last)
-		sp.shards = in.shards
-		if sp.shards == nil {
-			sp.shards = []shard.ID{} // announced, touching nothing
+		for _, r := range in.ranges {
+			s.announce(r)
 		}
 	case inputShard:
-		s.saw(in.last)
-		if in.last <= s.last {
+		r := in.ranges[0]
+		sp := s.announce(r)
+		if sp == nil {
 			break
 		}
-		sp := s.spanAt(in.first, in.last)
-		if !containsShard(sp.got, in.shards[0]) {
-			sp.got = append(sp.got, in.shards[0])
+		if !containsShard(sp.got, in.shard) {
+			sp.got = append(sp.got, in.shard)
 		}
 		for _, ev := range in.events {
-			if id := ev.ID(); id > s.last && id >= in.first && id <= in.last {
+			if id := ev.ID(); id > s.last && id >= r.First && id <= r.Last {
 				s.pending[id] = ev
 				sp.events = true
 			}
 		}
 	}
 	s.flush(nil)
+}
+
+// announce records range r and returns its span, or nil if it is
+// accounted for already.
+func (s *Sequencer) announce(r Range) *span {
+	s.saw(r.Last)
+	if r.Last <= s.last {
+		return nil
+	}
+	sp := s.spanAt(r.First, r.Last)
+	if sp.shards == nil {
+		sp.shards = r.Shards
+		if sp.shards == nil {
+			sp.shards = []shard.ID{} // announced, touching nothing
+		}
+	}
+	return sp
 }
 
 // spanAt returns the span that starts at first, made if new.
