@@ -453,7 +453,7 @@ func (r Report) Print(w io.Writer) {
 	}
 	row("cluster posts", r.Posts, "/s")
 	row("cluster deliveries", r.Deliveries, "/s")
-	row("node connections", r.NodeConnections, "")
+	p("%-34s %14s\n", "node connections", si(r.NodeConnections.Peak))
 	p("%-34s %14s\n", "node connection memory", fmt.Sprintf("%.2f GiB", r.NodeMemoryGiB.Peak))
 	row("node deliveries", r.NodeDeliveries, "/s")
 	row("node events from NATS", r.NodeReceived, "/s")
