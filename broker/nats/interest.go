@@ -297,10 +297,11 @@ func (in *interest) follow(topics []string) {
 		s.f.sub = sub
 		in.mu.Unlock()
 	}
-	if len(starts) > 0 {
+	if len(starts) > 0 && in.b.conn.IsConnected() {
 		// Wait until the server has the subscriptions, so that what is
 		// published from now on comes over NATS: events would otherwise
-		// wait for a gap fill from the store, and signals be lost.
+		// wait for a gap fill from the store, and signals be lost. (Cut
+		// off from NATS, events come from the store anyway: no wait.)
 		if err := in.b.conn.FlushTimeout(time.Second); err != nil {
 			in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
 		}
