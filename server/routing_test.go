@@ -1,14 +1,18 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/internal/metricstest"
 	"github.com/parley-chat/parley/internal/servicetest"
+	"github.com/parley-chat/parley/server"
 )
 
 func eventsReceived(t *testing.T, n *node) float64 {
@@ -123,5 +127,44 @@ func TestClusterFollowsARoomMidStream(t *testing.T) {
 	next := a.post("noise", "ada", "wakes the poll on B")
 	if got := result(t, held).ids(); !slices.Equal(got, []int64{next.ID}) {
 		t.Fatalf("held poll on B got %v, want [%d]", got, next.ID)
+	}
+}
+
+// A direct message posted on one node reaches the recipient's stream on
+// another node that follows none of the sender's rooms: user topics are
+// routed like rooms.
+func TestClusterRoutesDirectMessagesByUserTopic(t *testing.T) {
+	db, natsURL, cluster := servicetest.PostgresDB(t), servicetest.NATS(t), servicetest.Subject()
+	start := func(name string) *node {
+		return startNode(t, server.Config{DB: db, Broker: natsURL, Cluster: cluster, Node: name, Registration: true})
+	}
+	a, b := start("nodeA"), start("nodeB")
+	for _, u := range []string{"ada", "bob"} {
+		if resp, body := a.do("POST", "/api/users", `{"name":"`+u+`","password":"`+password+`"}`, asJSON...); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("registering %s: %d %s", u, resp.StatusCode, body)
+		}
+	}
+	ada, bob := a.login("ada"), a.login("bob")
+	createRoom(t, a, "quiet")
+	bobOnB := b.subscribeWith("rooms=quiet", bob...)
+
+	resp, body := a.do("POST", "/api/users/bob/messages", `{"text":"psst"}`, with(ada, asJSON...)...)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("DM: %d %s", resp.StatusCode, body)
+	}
+	var dm parley.Message
+	json.Unmarshal(body, &dm)
+	for {
+		ev := bobOnB.next(5 * time.Second)
+		if ev.event != "message" {
+			continue
+		}
+		if m := ev.message(t); m.ID != dm.ID || m.Text != "psst" {
+			t.Fatalf("bob on B got %+v, want the DM %d", m, dm.ID)
+		}
+		break
+	}
+	if got := eventsReceived(t, b); got != 1 {
+		t.Errorf("B received %v events over NATS, want only the DM", got)
 	}
 }
