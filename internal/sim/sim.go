@@ -81,7 +81,7 @@ func Default() Config {
 		RowMicros:       20,
 		ShardTarget:     0.5,
 		DeliveryMicros:  2.5,
-		ReceiveMicros:   6,
+		ReceiveMicros:   20,
 		PostMicros:      80,
 		ConnKiB:         4,
 		CoresPerNode:    32,
