@@ -8,7 +8,8 @@
 #
 # Environment: PARLEY (binary, default /tmp/parley), PGURL (server, default
 # postgres://postgres@127.0.0.1:5432), NATS (default nats://127.0.0.1:4222),
-# SUBS per node (100), RATE posts/s per node (200), MESSAGES per node (6000),
+# SUBS per node (100), RATE posts/s per node (200; 0: as fast as possible),
+# POSTERS per node (4), MESSAGES per node (6000),
 # PORT base (8190).
 set -eu
 ROUTING=${1:?usage: bench/routing.sh interest|all}
@@ -30,8 +31,8 @@ trap cleanup EXIT INT TERM
 
 for i in 1 2 3 4 5; do
   "$PARLEY" serve --addr 127.0.0.1:$((PORT + i)) --metrics-addr 127.0.0.1:$((PORT + 100 + i)) \
-    --db "$PGURL/$DBNAME?sslmode=disable" --broker "$NATS" --cluster "routing$$" --routing "$ROUTING" \
-    --node "n$i" --rate-limit 0 --log-level warn >"$OUT/node$i.log" 2>&1 &
+    --db "$PGURL/$DBNAME?sslmode=disable" --broker "$NATS" --cluster "routing$$" --routing "$ROUTING" --announce-every "${ANNOUNCE:-5ms}" \
+    --node "n$i" --rate-limit 0 --log-level warn --debug-addr 127.0.0.1:$((PORT + 200 + i)) >"$OUT/node$i.log" 2>&1 &
   PIDS="$PIDS $!"
 done
 for i in 1 2 3 4 5; do
@@ -51,9 +52,15 @@ start=$(date +%s.%N)
 BENCHES=""
 for i in 1 2 3 4; do
   "$PARLEY" bench -url "http://127.0.0.1:$((PORT + i))" -room "r$i" -subs "$SUBS" \
-    -messages "$MESSAGES" -rate "$RATE" -posters 4 -json >"$OUT/bench$i.json" 2>"$OUT/bench$i.log" &
+    -messages "$MESSAGES" -rate "$RATE" -posters "${POSTERS:-4}" -json >"$OUT/bench$i.json" 2>"$OUT/bench$i.log" &
   BENCHES="$BENCHES $!"
 done
+if [ -n "${PROFILE:-}" ]; then
+  # A CPU profile of n5 (serving nothing) while the others post.
+  sleep 5
+  curl -fs -o "$OUT/n5.pprof" "http://127.0.0.1:$((PORT + 205))/debug/pprof/profile?seconds=15" &&
+    go tool pprof -top -nodecount 25 "$OUT/n5.pprof" 2>/dev/null | head -32
+fi
 for b in $BENCHES; do wait "$b" || echo "bench $b failed: see $OUT" >&2; done
 secs=$(echo "$(date +%s.%N) - $start" | bc)
 echo "routing=$ROUTING nodes=5 (n5 serves nothing) subs/node=$SUBS rate/node=$RATE msg/s messages/node=$MESSAGES wall=${secs}s"

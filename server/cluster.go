@@ -90,13 +90,14 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 		Logger:   cfg.Logger,
 	})
 	b, err := natsbroker.Connect(ctx, natsbroker.Config{
-		URL:        cfg.Broker,
-		Subject:    cfg.Cluster,
-		Node:       cfg.Node,
-		Sequencer:  seq,
-		ByInterest: byInterest,
-		Signals:    s.hub.Publish,
-		Logger:     cfg.Logger.With("node", cfg.Node),
+		URL:           cfg.Broker,
+		Subject:       cfg.Cluster,
+		Node:          cfg.Node,
+		Sequencer:     seq,
+		ByInterest:    byInterest,
+		AnnounceEvery: cfg.AnnounceEvery,
+		Signals:       s.hub.Publish,
+		Logger:        cfg.Logger.With("node", cfg.Node),
 	})
 	if err != nil {
 		seq.Close()

@@ -52,6 +52,10 @@ type Config struct {
 	// follow) or RoutingAll (every node receives every event). Every node
 	// of a cluster must use the same.
 	Routing string
+	// AnnounceEvery is the least time between two of this node's batch
+	// announcements when routed by interest; default 5ms (see
+	// broker/nats).
+	AnnounceEvery time.Duration
 	// Node names this node in logs, health and NATS; default host-pid.
 	// Names must differ between the nodes of a cluster.
 	Node string

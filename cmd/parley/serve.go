@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/api"
+	natsbroker "github.com/parley-chat/parley/broker/nats"
 	"github.com/parley-chat/parley/chat"
 	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/server"
@@ -34,6 +35,7 @@ type serveFlags struct {
 	broker, node       string
 	cluster            string
 	routing            string
+	announceEvery      time.Duration
 	presenceLease      time.Duration
 	presenceGrace      time.Duration
 	presenceRestart    time.Duration
@@ -78,6 +80,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.StringVar(&f.routing, "routing", server.RoutingInterest, "in a cluster: interest (a node receives only the rooms its clients follow) or all (every node receives every event); the same on every node")
+	fs.DurationVar(&f.announceEvery, "announce-every", natsbroker.DefaultAnnounceEvery, "in a cluster routed by interest: the least time between two of this node's batch announcements; longer costs idle nodes less and delays cross-node delivery under load by up to this")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
 	fs.StringVar(&f.roomCreation, "room-creation", chat.CreateRoomsGuests, "who may create rooms: guests (anyone who may post), users (registered users) or admins; admins and API keys always may")
@@ -168,18 +171,19 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		return server.Config{}, err
 	}
 	cfg := server.Config{
-		DB:         f.db,
-		Broker:     f.broker,
-		Node:       f.node,
-		Cluster:    f.cluster,
-		Routing:    f.routing,
-		MaxTextLen: f.maxText,
-		FilterMode: mode,
-		RateLimit:  f.rateLimit,
-		RateBurst:  f.rateBurst,
-		Heartbeat:  f.heartbeat,
-		Retry:      f.retry,
-		Logger:     log,
+		DB:            f.db,
+		Broker:        f.broker,
+		Node:          f.node,
+		Cluster:       f.cluster,
+		Routing:       f.routing,
+		AnnounceEvery: f.announceEvery,
+		MaxTextLen:    f.maxText,
+		FilterMode:    mode,
+		RateLimit:     f.rateLimit,
+		RateBurst:     f.rateBurst,
+		Heartbeat:     f.heartbeat,
+		Retry:         f.retry,
+		Logger:        log,
 
 		PresenceLease:      f.presenceLease,
 		PresenceGrace:      f.presenceGrace,
