@@ -69,9 +69,10 @@ n=1; for p in "$@"; do
   used=$(echo "$(cpu "$p") - $b" | bc)
   recv=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_events_received_total/ {print $2}')
   shards=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_shards_followed/ {print $2}')
+  msgs=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_nats_messages_received_total/ {print $2}')
   eval "i=\$idle$n"
   base=$(echo "scale=2; $i * $secs / $IDLE" | bc)
-  line="n$n cpu=${used}s ($(echo "scale=1; 100 * $used / $secs" | bc)% of a core; idle baseline ${base}s, above it $(echo "$used - $base" | bc)s) received=$recv shards=$shards"
+  line="n$n cpu=${used}s ($(echo "scale=1; 100 * $used / $secs" | bc)% of a core; idle baseline ${base}s, above it $(echo "$used - $base" | bc)s) received=$recv nats_msgs=$msgs shards=$shards"
   if [ "$n" -le 4 ]; then
     line="$line $(jq -r '"posted=\(.posting.acknowledged) delivered=\(.delivery.delivered)/\(.delivery.expected) dup=\(.delivery.duplicates) ooo=\(.delivery.out_of_order) p99=\(.delivery.latency_ms.p99)ms"' "$OUT/bench$n.json" 2>/dev/null || echo "(bench output in $OUT)")"
   fi

@@ -55,6 +55,8 @@ var (
 		"Failed store operations outside posting, by operation (gap_fill: reading events the broker did not bring).", "operation")
 	eventsReceived = desc("parley_cluster_events_received_total",
 		"Events this node received from other nodes over NATS (routed by interest: only the shards it follows).")
+	natsMessages = desc("parley_cluster_nats_messages_received_total",
+		"NATS messages this node received: event batches, announcements, signals and presence.")
 	shardsFollowed = desc("parley_cluster_shards_followed",
 		"Shards whose events this node receives over NATS (routed to all nodes: every shard).")
 	sequencerLag = desc("parley_cluster_sequencer_lag",
@@ -143,6 +145,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		counter(storeErrors, s.GapFillErrors, "gap_fill")
 		gauge(sequencerLag, float64(s.SequencerLag))
 		counter(eventsReceived, s.EventsReceived)
+		counter(natsMessages, s.NATSMessages)
 		gauge(shardsFollowed, float64(s.ShardsFollowed))
 	}
 }

@@ -54,6 +54,7 @@ type Cluster struct {
 	GapFillErrors   uint64 // failed reads of the store for them
 	SequencerLag    int64  // IDs known but not yet delivered, waiting for a gap to fill
 	EventsReceived  uint64 // events received from other nodes over the broker
+	NATSMessages    uint64 // messages received from NATS, of every kind
 	ShardsFollowed  int    // shards received (see package broker/shard)
 }
 

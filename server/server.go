@@ -445,6 +445,7 @@ func (s *Server) metricsSource() nodemetrics.Source {
 				GapFillErrors:   failed,
 				SequencerLag:    c.seq.Lag(),
 				EventsReceived:  c.broker.Received(),
+				NATSMessages:    c.broker.Conn().Stats().InMsgs,
 				ShardsFollowed:  c.broker.Following(),
 			}
 		}
