@@ -75,8 +75,19 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 	if err != nil {
 		return nil, err
 	}
+	announceEvery := cfg.AnnounceEvery
+	if announceEvery <= 0 {
+		announceEvery = natsbroker.DefaultAnnounceEvery
+	}
+	// A gap waits for the broker before the store is read: long enough,
+	// routed by interest, for another node's coalesced announcement.
+	grace := ordering.DefaultGrace
+	if byInterest {
+		grace = max(grace, 2*announceEvery)
+	}
 	seq := ordering.New(ordering.Config{
-		Log: s.store,
+		Grace: grace,
+		Log:   s.store,
 		Deliver: func(events []*parley.Event) {
 			// The watermark hands events to the hub, which never fails.
 			_ = local.Publish(context.Background(), events)
@@ -95,7 +106,7 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 		Node:          cfg.Node,
 		Sequencer:     seq,
 		ByInterest:    byInterest,
-		AnnounceEvery: cfg.AnnounceEvery,
+		AnnounceEvery: announceEvery,
 		Signals:       s.hub.Publish,
 		Logger:        cfg.Logger.With("node", cfg.Node),
 	})
