@@ -37,8 +37,8 @@ const cmdQueueLen = 4
 // pageSize is how many messages a catch-up reads from the store at a time.
 const pageSize = 500
 
-// conn is one WebSocket connection: a reader goroutine and a writer
-// goroutine (see the package comment).
+// conn is one WebSocket connection: a reader and a writer, each a
+// goroutine only while it has work (see the package comment).
 type conn struct {
 	// mu hands event delivery back and forth between the hub and the
 	// writer. While direct is set the writer has nothing queued or in
@@ -50,6 +50,13 @@ type conn struct {
 	// them together, for thousands of connections in a row.
 	mu     sync.Mutex
 	direct bool
+	// writing is set while a writer goroutine runs (or the handler's
+	// goroutine does the writer's work during start). Whoever gives the
+	// writer work (an event queued, a command, a ping, the end) starts it
+	// when it is not set (kickLocked); the writer clears it, under mu,
+	// only when it finds nothing left to do. It stays set once the
+	// connection is finished, so that no writer starts again.
+	writing bool
 	sink   *sink // the current subscription; events for older ones are dropped
 	cursor int64 // every event of rooms with an ID at or below it was sent (or predates the start)
 	wire   wire  // the socket
@@ -65,8 +72,7 @@ type conn struct {
 	hereMu sync.Mutex
 	here   stream.Session // presence; nil for anonymous connections
 
-	cmds       chan command  // reader -> writer, in order
-	wake       chan struct{} // -> writer: a direct write left pending bytes, or a ping is due
+	cmds       chan command // reader -> writer, in order
 	revoked    atomic.Bool   // credentials revoked: no more posts
 	release    func()        // gives back the connection's place under Config.Limit
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
@@ -100,6 +106,7 @@ type sink struct {
 func (s *sink) Revoke(reason string) {
 	s.c.revoked.Store(true)
 	s.q.Revoke(reason)
+	s.c.kick()
 }
 
 // Deliver implements hub.Subscriber. It runs on a hub partition goroutine
@@ -127,16 +134,30 @@ func (s *sink) Deliver(ev *parley.Event) {
 				// The socket is full: the writer sends the rest, and the
 				// next events, with blocking writes.
 				c.direct = false
-				select {
-				case c.wake <- struct{}{}:
-				default:
-				}
+				c.kickLocked()
 			}
 			return
 		}
 		c.direct = false // the writer is busy, or the socket full: queue
 	}
 	s.q.Deliver(ev)
+	c.kickLocked()
+}
+
+// kickLocked starts the writer goroutine unless it is running. The caller
+// holds mu and has just given the writer work.
+func (c *conn) kickLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop(nil)
+	}
+}
+
+// kick starts the writer goroutine unless it is running.
+func (c *conn) kick() {
+	c.mu.Lock()
+	c.kickLocked()
+	c.mu.Unlock()
 }
 
 // command is what the reader hands the writer: a control message to write
@@ -174,42 +195,62 @@ type writeError struct{ err error }
 func (e writeError) Error() string { return "websocket write: " + e.err.Error() }
 func (e writeError) Unwrap() error { return e.err }
 
-// writeLoop is the writer goroutine. It starts once start has run (on the
-// handler's goroutine, so that this one's stack stays small), with start's
-// error if any.
+// writeLoop is the writer goroutine. It runs while the connection has
+// something to write: started by kickLocked (or after start, with start's
+// error if any), it ends when settle finds nothing left to do and hands
+// delivery to the hub, or when the connection ends. An idle connection so
+// has no writer goroutine.
 func (c *conn) writeLoop(err error) {
-	defer c.finish()
 	for err == nil {
-		select {
-		case <-c.sink.q.Ready():
-			if reason := c.sink.q.Revoked(); reason != "" {
-				_ = c.wire.writeFrames(appendClose(nil, closeRevoked, reason), true)
+		var stop, idle bool
+		if stop, err = c.work(); stop {
+			c.finish()
+			return
+		}
+		if err == nil {
+			if idle, err = c.settle(); idle {
 				return
 			}
-			// settle, below, takes the events
-		case <-c.wake:
-			if c.pingDue.Swap(false) {
-				err = c.append(pingFrame...)
-			}
-			if err == nil {
-				err = c.flushPending()
-			}
-		case cmd := <-c.cmds:
-			err = c.do(cmd)
-		case <-c.done:
-			return
-		case <-c.h.done:
-			_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
-			return
-		}
-		if err == nil {
-			err = c.flush()
-		}
-		if err == nil {
-			err = c.settle()
 		}
 	}
 	c.fail(err)
+	c.finish()
+}
+
+// work does what the writer was started for, except draining the queue
+// (settle does that): the end of the connection, a revocation, a ping,
+// bytes a direct write left, the reader's commands. stop means the
+// connection ends.
+func (c *conn) work() (stop bool, err error) {
+	select {
+	case <-c.done:
+		return true, nil
+	case <-c.h.done:
+		_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
+		return true, nil
+	default:
+	}
+	if reason := c.sink.q.Revoked(); reason != "" {
+		_ = c.wire.writeFrames(appendClose(nil, closeRevoked, reason), true)
+		return true, nil
+	}
+	if c.pingDue.Swap(false) {
+		if err := c.append(pingFrame...); err != nil {
+			return false, err
+		}
+	}
+	for {
+		select {
+		case cmd := <-c.cmds:
+			if err := c.do(cmd); err != nil {
+				return false, err
+			}
+			continue
+		default:
+		}
+		break
+	}
+	return false, c.flushPending()
 }
 
 // ping sends the keepalive ping, called by the handler's pinger. It writes
@@ -224,10 +265,7 @@ func (c *conn) ping() {
 	if !ok {
 		c.pingDue.Store(true)
 	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.kick()
 }
 
 // start subscribes, then sends ready, the context or the replay: the
@@ -262,32 +300,54 @@ func (c *conn) start(req request) error {
 			return err
 		}
 	}
-	if err := c.flush(); err != nil {
-		return err
-	}
-	return c.settle()
+	return c.flush()
 }
 
-// settle sends the queued events until none are left, then hands
-// delivery to the hub (direct).
-func (c *conn) settle() error {
+// settle sends the queued events until none are left. Then, if nothing
+// else waits for the writer (idleLocked), it hands delivery to the hub
+// (direct) and reports idle: the writer goroutine ends. Checking under mu
+// is what makes that safe: whoever gives the writer work afterwards finds
+// writing unset and starts a new one.
+func (c *conn) settle() (idle bool, err error) {
 	for {
 		c.mu.Lock()
 		var overflowed bool
 		c.events, overflowed = c.sink.q.Take(c.events)
 		if len(c.events) == 0 && !overflowed {
-			c.direct = c.wire.fd >= 0
+			if idle = c.idleLocked(); idle {
+				c.direct = c.wire.fd >= 0
+				c.writing = false
+				if cap(c.events) > 0 {
+					c.events = nil // an idle connection holds no storage
+				}
+			}
 			c.mu.Unlock()
-			return nil
+			return idle, nil
 		}
 		c.direct = false
 		c.mu.Unlock()
 		if err := c.sendQueued(overflowed); err != nil {
-			return err
+			return false, err
 		}
 		if err := c.flush(); err != nil {
-			return err
+			return false, err
 		}
+	}
+}
+
+// idleLocked reports whether the writer has nothing left to do once the
+// queue is empty. The caller holds mu.
+func (c *conn) idleLocked() bool {
+	if len(c.cmds) > 0 || c.pingDue.Load() || c.sink.q.Revoked() != "" || c.wire.hasPending() {
+		return false
+	}
+	select {
+	case <-c.done:
+		return false
+	case <-c.h.done:
+		return false
+	default:
+		return true
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 func (c *conn) readLoop() {
 	defer func() {
 		c.stop()
+		c.kick() // the writer finishes the connection
 		close(c.readerDone)
 	}()
 	for {
@@ -256,6 +257,7 @@ func (c *conn) answer(v any) {
 func (c *conn) hand(cmd command) {
 	select {
 	case c.cmds <- cmd:
+		c.kick()
 	case <-c.done:
 	}
 }

@@ -152,6 +152,13 @@ func (w *wire) tryWrite(b []byte) (ok, partial bool) {
 	}
 }
 
+// hasPending reports whether a direct write left bytes for the writer.
+func (w *wire) hasPending() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending) > 0
+}
+
 // sentClose reports whether a close frame has gone out.
 func (w *wire) sentClose() bool {
 	w.mu.Lock()

@@ -304,7 +304,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		id:         authn.From(r.Context()),
 		guestKey:   authn.GuestKeyFrom(r.Context()),
 		cmds:       make(chan command, cmdQueueLen),
-		wake:       make(chan struct{}, 1),
+		writing:    true, // until start is done, this goroutine does the writer's work
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		rooms:      req.rooms,
@@ -405,6 +405,12 @@ func (h *Handler) Close() {
 		h.mu.Unlock()
 		close(h.done)
 	})
+	// Connections without a writer goroutine need one to say goodbye.
+	h.mu.Lock()
+	for c := range h.conns {
+		c.kick()
+	}
+	h.mu.Unlock()
 	all := make(chan struct{})
 	go func() {
 		h.wg.Wait()
