@@ -57,9 +57,9 @@ type conn struct {
 	// only when it finds nothing left to do. It stays set once the
 	// connection is finished, so that no writer starts again.
 	writing bool
-	sink   *sink // the current subscription; events for older ones are dropped
-	cursor int64 // every event of rooms with an ID at or below it was sent (or predates the start)
-	wire   wire  // the socket
+	sink    *sink // the current subscription; events for older ones are dropped
+	cursor  int64 // every event of rooms with an ID at or below it was sent (or predates the start)
+	wire    wire  // the socket
 
 	h   *Handler
 	ws  *websocket.Conn
@@ -72,13 +72,21 @@ type conn struct {
 	hereMu sync.Mutex
 	here   stream.Session // presence; nil for anonymous connections
 
-	cmds       chan command // reader -> writer, in order
+	cmds       chan command  // reader -> writer, in order
 	revoked    atomic.Bool   // credentials revoked: no more posts
 	release    func()        // gives back the connection's place under Config.Limit
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
 	done       chan struct{} // closed by stop: the connection is ending
 	stopOnce   sync.Once
-	readerDone chan struct{} // closed when the reader goroutine returns
+	readerDone chan struct{} // closed when the reader is done for good
+	lastRead   atomic.Int64  // Unix nanoseconds of the client's last message, ping or pong
+
+	// the reader's: the library reads through rd, which reads through in
+	in *inbound
+	rd interface{ Buffered() int }
+	// guarded by the handler's readPoller.mu
+	polled    bool // the socket was registered with the readPoller
+	readState int
 
 	// owned by the writer goroutine
 	rooms  []string

@@ -18,15 +18,12 @@ import (
 	"github.com/parley-chat/parley/stream"
 )
 
-// readLoop is the reader goroutine. It returns only when reading fails:
-// the client closed, went silent, broke the protocol, or the socket was
-// closed by the writer.
+// readLoop is a reader goroutine for the connection's whole life, for
+// sockets the readPoller cannot watch (TLS, other systems). It returns
+// only when reading fails: the client closed, went silent, broke the
+// protocol, or the socket was closed by the writer.
 func (c *conn) readLoop() {
-	defer func() {
-		c.stop()
-		c.kick() // the writer finishes the connection
-		close(c.readerDone)
-	}()
+	defer c.readerExit()
 	for {
 		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
@@ -36,6 +33,39 @@ func (c *conn) readLoop() {
 		c.extendRead()
 		c.handle(typ, data)
 	}
+}
+
+// readBurst is the reader goroutine of a socket the readPoller watches,
+// started when the client sent something. It reads and answers every
+// message that came, and ends once nothing is left, arming the socket
+// again: an idle connection has no reader goroutine. A message that
+// arrives in part is waited for, with the read deadline.
+func (c *conn) readBurst() {
+	for {
+		if c.rd.Buffered() == 0 && !c.in.poll() {
+			if c.h.poller.rearm(c) {
+				return
+			}
+			c.readerExit() // the socket is closing
+			return
+		}
+		typ, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			c.readFailed(err)
+			c.readerExit()
+			return
+		}
+		c.extendRead()
+		c.handle(typ, data)
+	}
+}
+
+// readerExit ends the reading side: the connection stops and the writer
+// finishes it.
+func (c *conn) readerExit() {
+	c.stop()
+	c.kick()
+	close(c.readerDone)
 }
 
 // readFailed ends the connection after a failed read.
@@ -51,9 +81,19 @@ func (c *conn) readFailed(err error) {
 
 // extendRead moves the read deadline past the next ping's answer: a client
 // that sends nothing, not even a pong, for PingInterval+PongTimeout is
-// gone. Called on every message, ping and pong, from the reader goroutine.
+// gone. Called on every message, ping and pong, by the reader.
 func (c *conn) extendRead() {
-	_ = c.wire.SetReadDeadline(time.Now().Add(c.h.cfg.PingInterval + c.h.cfg.PongTimeout))
+	now := time.Now()
+	c.lastRead.Store(now.UnixNano())
+	_ = c.wire.SetReadDeadline(now.Add(c.h.cfg.PingInterval + c.h.cfg.PongTimeout))
+}
+
+// silent reports whether the client has sent nothing, not even a pong,
+// for PingInterval+PongTimeout. A reader blocked in a read finds that out
+// by its deadline; the pinger checks connections whose reader waits in
+// the readPoller.
+func (c *conn) silent(now time.Time) bool {
+	return now.UnixNano()-c.lastRead.Load() > int64(c.h.cfg.PingInterval+c.h.cfg.PongTimeout)
 }
 
 // clientMessage is any client-to-server message; which fields apply

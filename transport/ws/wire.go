@@ -2,7 +2,6 @@ package ws
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -56,6 +55,9 @@ type wire struct {
 
 	net.Conn
 	timeout time.Duration
+	// onClose runs first in Close, without locks held: it takes the
+	// socket out of the readPoller before the descriptor closes.
+	onClose func()
 }
 
 // init sets up w, which lives inside its connection.
@@ -65,6 +67,9 @@ func (w *wire) init(nc net.Conn, timeout time.Duration, fdMu *sync.Mutex) {
 
 // Close closes the socket. The library closes it through here too.
 func (w *wire) Close() error {
+	if w.onClose != nil {
+		w.onClose()
+	}
 	w.fdMu.Lock()
 	w.closed = true
 	w.fdMu.Unlock()
@@ -238,6 +243,8 @@ type hijackWriter struct {
 	timeout    time.Duration
 	wire       *wire       // the connection's, set up by Hijack
 	fdMu       *sync.Mutex // the connection's mu
+	in         *inbound    // the connection's, set up by Hijack
+	rd         *bufio.Reader
 	hijacked   bool
 }
 
@@ -255,35 +262,30 @@ func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	h.wire.init(nc, h.timeout, h.fdMu)
 	h.hijacked = true
+	if tc, ok := nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			h.in.raw = rc
+		}
+	}
 	// Bytes the HTTP server read past the request (a client that sent its
 	// first frame without waiting for the 101) must reach the library:
-	// move them into the new reader's buffer, where the library looks.
-	var rd *bufio.Reader
+	// they go first, through inbound.
 	if n := brw.Reader.Buffered(); n > 0 {
 		early, _ := brw.Reader.Peek(n)
-		early = bytes.Clone(early)
-		rd = bufio.NewReaderSize(&prefixReader{early, h.wire}, max(readBufSize, n))
-		if _, err := rd.Peek(n); err != nil {
-			nc.Close()
-			return nil, nil, err
-		}
-	} else {
-		rd = bufio.NewReaderSize(h.wire, readBufSize)
+		h.in.buf = append(make([]byte, 0, max(inboundBufSize, n)), early...)
 	}
-	return h.wire, bufio.NewReadWriter(rd, bufio.NewWriterSize(h.wire, libWriteBufSize)), nil
+	// The library reads the conn returned here (it resets the reader onto
+	// it), so its reads are inbound's.
+	lc := &libConn{h.wire, h.in}
+	h.rd = bufio.NewReaderSize(lc, readBufSize)
+	return lc, bufio.NewReadWriter(h.rd, bufio.NewWriterSize(h.wire, libWriteBufSize)), nil
 }
 
-// prefixReader reads p, then r.
-type prefixReader struct {
-	p []byte
-	r *wire
+// libConn is the socket as the library sees it: reads go through
+// inbound, everything else to the wire.
+type libConn struct {
+	*wire
+	in *inbound
 }
 
-func (p *prefixReader) Read(b []byte) (int, error) {
-	if len(p.p) > 0 {
-		n := copy(b, p.p)
-		p.p = p.p[n:]
-		return n, nil
-	}
-	return p.r.Read(b)
-}
+func (l *libConn) Read(p []byte) (int, error) { return l.in.Read(p) }

@@ -136,6 +136,10 @@ type Handler struct {
 	// frames holds the frames of recent live events (see frame).
 	frames [16]atomic.Pointer[eventFrame]
 
+	// poller starts a connection's reader when its client sends; nil:
+	// every connection has a reader goroutine (see readPoller).
+	poller *readPoller
+
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	closed bool
@@ -191,6 +195,10 @@ func New(h *hub.Hub, store parley.Store, chat Chat, cfg Config) (*Handler, error
 		conns:   make(map[*conn]struct{}),
 		done:    make(chan struct{}),
 	}
+	if s.poller, err = newReadPoller(); err != nil {
+		s.log.Warn("websocket: waiting for clients without a goroutine each is unavailable; every connection keeps a reader goroutine", "err", err)
+		s.poller = nil
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.pingLoop()
 	return s, nil
@@ -213,7 +221,15 @@ func (h *Handler) pingLoop() {
 				conns = append(conns, c)
 			}
 			h.mu.Unlock()
+			now := time.Now()
 			for _, c := range conns {
+				if c.silent(now) {
+					// Gone quiet with no reader waiting on a deadline (see
+					// readPoller): cut off, as the deadline would.
+					h.log.Debug("websocket client silent: cut off")
+					c.wire.Close()
+					continue
+				}
 				c.ping()
 			}
 			clear(conns)
@@ -311,7 +327,8 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		wanted:     slices.Clone(req.rooms),
 		watch:      req.watch,
 	}
-	hw := &hijackWriter{ResponseWriter: w, sendBuffer: h.cfg.SendBuffer, timeout: h.cfg.WriteTimeout, wire: &c.wire, fdMu: &c.mu}
+	c.in = &inbound{c: c}
+	hw := &hijackWriter{ResponseWriter: w, sendBuffer: h.cfg.SendBuffer, timeout: h.cfg.WriteTimeout, wire: &c.wire, fdMu: &c.mu, in: c.in}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true, // the Origin was checked above, against our own policy
 		CompressionMode:    websocket.CompressionDisabled,
@@ -333,6 +350,12 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 	}
 	ws.SetReadLimit(int64(h.cfg.MaxMessage))
 	c.ws = ws
+	c.rd = hw.rd
+	c.wire.onClose = func() {
+		if h.poller.remove(c) {
+			c.readerExit() // it was waiting in the poller: no goroutine to end
+		}
+	}
 
 	h.mu.Lock()
 	if h.closed {
@@ -346,7 +369,9 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 	h.mu.Unlock()
 
 	c.extendRead()
-	go c.readLoop()
+	if !h.poller.add(c, len(c.in.buf) > 0) {
+		go c.readLoop()
+	}
 	// The replay runs here: this goroutine's stack has grown already
 	// (store reads are deep), while the writer's stays small for the
 	// connection's lifetime.
@@ -428,6 +453,7 @@ func (h *Handler) Close() {
 		h.mu.Unlock()
 		<-all
 	}
+	h.poller.Close()
 	h.cancel()
 }
 
