@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/stream"
@@ -62,7 +60,6 @@ type conn struct {
 	wire    wire  // the socket
 
 	h   *Handler
-	ws  *websocket.Conn
 	key string          // rate-limit key: the client's IP address
 	id  parley.Identity // who connected (see authn)
 	// guestKey is the browser's guest key (authn.GuestCookie), for a
@@ -72,7 +69,7 @@ type conn struct {
 	hereMu sync.Mutex
 	here   stream.Session // presence; nil for anonymous connections
 
-	cmds       chan command  // reader -> writer, in order
+	cmds       chan command  // reader -> writer, in order; made (under mu) by the first command
 	revoked    atomic.Bool   // credentials revoked: no more posts
 	release    func()        // gives back the connection's place under Config.Limit
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
@@ -81,9 +78,10 @@ type conn struct {
 	readerDone chan struct{} // closed when the reader is done for good
 	lastRead   atomic.Int64  // Unix nanoseconds of the client's last message, ping or pong
 
-	// the reader's: the library reads through rd, which reads through in
-	in *inbound
-	rd interface{ Buffered() int }
+	in *inbound // the reader's
+	// blockingReads is set for a connection read by readLoop (its reads
+	// wait, under a deadline); otherwise the pinger finds silent clients.
+	blockingReads bool
 	// guarded by the handler's readPoller.mu
 	polled    bool // the socket was registered with the readPoller
 	readState int
@@ -105,7 +103,25 @@ type conn struct {
 // mix in one queue.
 type sink struct {
 	c *conn
-	q *hub.Queue
+	q *hub.Queue // made when first needed, dropped when the writer goes idle; guarded by c.mu
+}
+
+// queueLocked returns the sink's queue, making it if need be. The caller
+// holds c.mu.
+func (s *sink) queueLocked() *hub.Queue {
+	if s.q == nil {
+		s.q = hub.NewQueue(s.c.h.cfg.QueueLen)
+	}
+	return s.q
+}
+
+// revokedLocked returns why the connection must end, or "". The caller
+// holds c.mu.
+func (s *sink) revokedLocked() string {
+	if s.q == nil {
+		return ""
+	}
+	return s.q.Revoked()
 }
 
 // Revoke implements hub.Revocable: the connection's credentials were
@@ -113,7 +129,10 @@ type sink struct {
 // refuses further posts at once; the writer closes the socket.
 func (s *sink) Revoke(reason string) {
 	s.c.revoked.Store(true)
-	s.q.Revoke(reason)
+	s.c.mu.Lock()
+	q := s.queueLocked()
+	s.c.mu.Unlock()
+	q.Revoke(reason)
 	s.c.kick()
 }
 
@@ -148,7 +167,7 @@ func (s *sink) Deliver(ev *parley.Event) {
 		}
 		c.direct = false // the writer is busy, or the socket full: queue
 	}
-	s.q.Deliver(ev)
+	s.queueLocked().Deliver(ev)
 	c.kickLocked()
 }
 
@@ -238,7 +257,10 @@ func (c *conn) work() (stop bool, err error) {
 		return true, nil
 	default:
 	}
-	if reason := c.sink.q.Revoked(); reason != "" {
+	c.mu.Lock()
+	reason, cmds := c.sink.revokedLocked(), c.cmds
+	c.mu.Unlock()
+	if reason != "" {
 		_ = c.wire.writeFrames(appendClose(nil, closeRevoked, reason), true)
 		return true, nil
 	}
@@ -249,7 +271,7 @@ func (c *conn) work() (stop bool, err error) {
 	}
 	for {
 		select {
-		case cmd := <-c.cmds:
+		case cmd := <-cmds:
 			if err := c.do(cmd); err != nil {
 				return false, err
 			}
@@ -279,7 +301,7 @@ func (c *conn) ping() {
 // start subscribes, then sends ready, the context or the replay: the
 // resume algorithm of package stream.
 func (c *conn) start(req request) error {
-	c.sink = &sink{c: c, q: hub.NewQueue(c.h.cfg.QueueLen)}
+	c.sink = &sink{c: c}
 	c.sub = c.h.hub.Subscribe(c.sink, c.rooms)
 	var recent []parley.Message
 	if req.hasCursor {
@@ -320,11 +342,14 @@ func (c *conn) settle() (idle bool, err error) {
 	for {
 		c.mu.Lock()
 		var overflowed bool
-		c.events, overflowed = c.sink.q.Take(c.events)
+		if c.sink.q != nil {
+			c.events, overflowed = c.sink.q.Take(c.events)
+		}
 		if len(c.events) == 0 && !overflowed {
 			if idle = c.idleLocked(); idle {
 				c.direct = c.wire.fd >= 0
 				c.writing = false
+				c.sink.q = nil // empty and not revoked: an idle connection holds none
 				if cap(c.events) > 0 {
 					c.events = nil // an idle connection holds no storage
 				}
@@ -346,7 +371,7 @@ func (c *conn) settle() (idle bool, err error) {
 // idleLocked reports whether the writer has nothing left to do once the
 // queue is empty. The caller holds mu.
 func (c *conn) idleLocked() bool {
-	if len(c.cmds) > 0 || c.pingDue.Load() || c.sink.q.Revoked() != "" || c.wire.hasPending() {
+	if len(c.cmds) > 0 || c.pingDue.Load() || c.sink.revokedLocked() != "" || c.wire.hasPending() {
 		return false
 	}
 	select {
@@ -416,7 +441,7 @@ func (c *conn) do(cmd command) error {
 	// them from the store instead. So the answer comes before any event of
 	// an added room and after every event of a removed one.
 	oldSub, oldRooms := c.sub, c.rooms
-	next := &sink{c: c, q: hub.NewQueue(c.h.cfg.QueueLen)}
+	next := &sink{c: c}
 	c.mu.Lock()
 	c.direct = false
 	c.sink = next

@@ -2,15 +2,11 @@ package ws
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
@@ -20,43 +16,45 @@ import (
 
 // readLoop is a reader goroutine for the connection's whole life, for
 // sockets the readPoller cannot watch (TLS, other systems). It returns
-// only when reading fails: the client closed, went silent, broke the
+// when reading is over: the client closed, went silent, broke the
 // protocol, or the socket was closed by the writer.
 func (c *conn) readLoop() {
 	defer c.readerExit()
 	for {
-		typ, data, err := c.ws.Read(context.Background())
-		if err != nil {
-			c.readFailed(err)
+		if c.in.process() != nil {
 			return
 		}
-		c.extendRead()
-		c.handle(typ, data)
+		if err := c.in.fillBlocking(); err != nil {
+			c.h.log.Debug("websocket read ended", "err", err)
+			return
+		}
 	}
 }
 
 // readBurst is the reader goroutine of a socket the readPoller watches,
-// started when the client sent something. It reads and answers every
-// message that came, and ends once nothing is left, arming the socket
-// again: an idle connection has no reader goroutine. A message that
-// arrives in part is waited for, with the read deadline.
+// started when the client sent something. It reads and handles what
+// came, and ends once the socket holds nothing more, arming it again: an
+// idle connection has no reader goroutine, and a frame that arrives in
+// part waits in the buffer, not in a goroutine.
 func (c *conn) readBurst() {
 	for {
-		if c.rd.Buffered() == 0 && !c.in.poll() {
+		if c.in.process() != nil {
+			c.readerExit()
+			return
+		}
+		err := c.in.fill()
+		if err == errWouldBlock {
 			if c.h.poller.rearm(c) {
 				return
 			}
 			c.readerExit() // the socket is closing
 			return
 		}
-		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
-			c.readFailed(err)
+			c.h.log.Debug("websocket read ended", "err", err)
 			c.readerExit()
 			return
 		}
-		c.extendRead()
-		c.handle(typ, data)
 	}
 }
 
@@ -68,24 +66,15 @@ func (c *conn) readerExit() {
 	close(c.readerDone)
 }
 
-// readFailed ends the connection after a failed read.
-func (c *conn) readFailed(err error) {
-	if errors.Is(err, websocket.ErrMessageTooBig) {
-		// The library has sent close 1009; wait (boundedly) for the
-		// client's close frame, discarding the rest of the message.
-		_ = c.ws.Close(websocket.StatusMessageTooBig, "")
-	}
-	c.h.log.Debug("websocket read ended", "err", err)
-	_ = c.ws.CloseNow()
-}
-
 // extendRead moves the read deadline past the next ping's answer: a client
 // that sends nothing, not even a pong, for PingInterval+PongTimeout is
 // gone. Called on every message, ping and pong, by the reader.
 func (c *conn) extendRead() {
 	now := time.Now()
 	c.lastRead.Store(now.UnixNano())
-	_ = c.wire.SetReadDeadline(now.Add(c.h.cfg.PingInterval + c.h.cfg.PongTimeout))
+	if c.blockingReads {
+		_ = c.wire.SetReadDeadline(now.Add(c.h.cfg.PingInterval + c.h.cfg.PongTimeout))
+	}
 }
 
 // silent reports whether the client has sent nothing, not even a pong,
@@ -113,8 +102,8 @@ const maxRef = 64
 
 // handle answers one client message. Every mistake gets an error frame;
 // the connection stays up.
-func (c *conn) handle(typ websocket.MessageType, data []byte) {
-	if typ != websocket.MessageText {
+func (c *conn) handle(text bool, data []byte) {
+	if !text {
 		c.reject(nil, parley.Errorf(parley.EInvalid, "binary frames are not supported: send JSON objects in text frames"))
 		return
 	}
@@ -295,8 +284,14 @@ func (c *conn) answer(v any) {
 // Once the writer is gone it drops the command: the reader goes on reading
 // until the socket closes, so that a closing handshake completes.
 func (c *conn) hand(cmd command) {
+	c.mu.Lock()
+	if c.cmds == nil {
+		c.cmds = make(chan command, cmdQueueLen)
+	}
+	cmds := c.cmds
+	c.mu.Unlock()
 	select {
-	case c.cmds <- cmd:
+	case cmds <- cmd:
 		c.kick()
 	case <-c.done:
 	}

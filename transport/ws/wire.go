@@ -1,11 +1,9 @@
 package ws
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -29,12 +27,9 @@ var errCloseSent = errors.New("websocket: close frame already sent")
 //     (writeFrames);
 //   - the hub's direct writes of an event frame while the writer is idle:
 //     one non-blocking write(2), attempted only if mu is free (tryWrite);
-//   - the few frames the websocket library writes on its own from the
-//     reader goroutine (a pong answering the client's ping, the echo of the
-//     client's close frame, a close for an oversized or malformed message),
-//     one complete control frame per call (Write; the library's
-//     bufio.Writer is flushed after every frame and is larger than any
-//     control frame).
+//   - the reader's control frames (a pong answering the client's ping,
+//     the echo of the client's close frame, a close for an oversized or
+//     malformed message), with writeFrames.
 //
 // A direct write that the socket takes only in part leaves the rest in
 // pending, which every later write sends first, so frames never
@@ -65,7 +60,7 @@ func (w *wire) init(nc net.Conn, timeout time.Duration, fdMu *sync.Mutex) {
 	w.Conn, w.fd, w.timeout, w.fdMu = nc, socketFD(nc), timeout, fdMu
 }
 
-// Close closes the socket. The library closes it through here too.
+// Close closes the socket.
 func (w *wire) Close() error {
 	if w.onClose != nil {
 		w.onClose()
@@ -74,22 +69,6 @@ func (w *wire) Close() error {
 	w.closed = true
 	w.fdMu.Unlock()
 	return w.Conn.Close()
-}
-
-// Write implements io.Writer for the library's control frames.
-func (w *wire) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closeSent {
-		return 0, errCloseSent
-	}
-	if len(p) > 0 && p[0] == 0x80|opClose {
-		w.closeSent = true
-	}
-	if err := w.writeLocked(p); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }
 
 // writeFrames writes b, complete frames, after any pending bytes, in one
@@ -223,69 +202,3 @@ func putBuf(b *[]byte) {
 	*b = (*b)[:0]
 	bufPool.Put(b)
 }
-
-// Buffer sizes handed to the library. It reads client frames through
-// readBufSize bytes (larger payloads are read past the buffer, straight
-// into the message), and writes only control frames (at most 127 bytes)
-// through libWriteBufSize.
-const (
-	readBufSize     = 512
-	libWriteBufSize = 256
-)
-
-// hijackWriter is the ResponseWriter handed to websocket.Accept. When the
-// library hijacks the connection it gets the socket wrapped in a wire and
-// small buffers instead of net/http's 4 KiB ones; the handler keeps the
-// wire to write frames itself.
-type hijackWriter struct {
-	http.ResponseWriter
-	sendBuffer int
-	timeout    time.Duration
-	wire       *wire       // the connection's, set up by Hijack
-	fdMu       *sync.Mutex // the connection's mu
-	in         *inbound    // the connection's, set up by Hijack
-	rd         *bufio.Reader
-	hijacked   bool
-}
-
-func (h *hijackWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-func (h *hijackWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
-	if err != nil {
-		return nil, nil, err
-	}
-	if tc, ok := nc.(*net.TCPConn); ok && h.sendBuffer > 0 {
-		// A fixed send buffer (instead of the kernel's autotuning up to
-		// megabytes) bounds what a stalled client costs in kernel memory.
-		_ = tc.SetWriteBuffer(h.sendBuffer)
-	}
-	h.wire.init(nc, h.timeout, h.fdMu)
-	h.hijacked = true
-	if tc, ok := nc.(*net.TCPConn); ok {
-		if rc, err := tc.SyscallConn(); err == nil {
-			h.in.raw = rc
-		}
-	}
-	// Bytes the HTTP server read past the request (a client that sent its
-	// first frame without waiting for the 101) must reach the library:
-	// they go first, through inbound.
-	if n := brw.Reader.Buffered(); n > 0 {
-		early, _ := brw.Reader.Peek(n)
-		h.in.buf = append(make([]byte, 0, max(inboundBufSize, n)), early...)
-	}
-	// The library reads the conn returned here (it resets the reader onto
-	// it), so its reads are inbound's.
-	lc := &libConn{h.wire, h.in}
-	h.rd = bufio.NewReaderSize(lc, readBufSize)
-	return lc, bufio.NewReadWriter(h.rd, bufio.NewWriterSize(h.wire, libWriteBufSize)), nil
-}
-
-// libConn is the socket as the library sees it: reads go through
-// inbound, everything else to the wire.
-type libConn struct {
-	*wire
-	in *inbound
-}
-
-func (l *libConn) Read(p []byte) (int, error) { return l.in.Read(p) }

@@ -6,38 +6,47 @@
 // The flow of a connection:
 //
 //  1. The handler checks the Origin (403), parses rooms and cursor exactly
-//     as the event stream does (400, 404), and upgrades. Still on the
-//     handler's goroutine it subscribes to the hub, sends
-//     {"type":"ready"}, then the context (last=N) or what the client missed
-//     (after its cursor): the resume algorithm of package stream. Then it
-//     starts the writer goroutine and returns, freeing net/http's state.
-//  2. The reader goroutine reads the client's frames. It posts messages
-//     through the chat service (same validation and rate limit as HTTP),
-//     validates subscription changes, and hands answers and changes to the
-//     writer, in order, through a small channel.
-//  3. The writer goroutine owns the subscription and, while it has work,
-//     the cursor. It drains the connection's bounded hub.Queue, catches up
-//     from the store after an overflow, writes the reader's answers and
-//     carries out subscription changes. When nothing is left to do it
-//     hands delivery to the hub ("direct" mode, see sink.Deliver): the hub
-//     then writes each event's frame to the socket with one non-blocking
-//     write(2), as an SSE stream does, without waking the writer. The
-//     first event the socket will not take in full, or that arrives while
-//     another write is in progress, goes back to the queue and the writer.
+//     as the event stream does (400, 404), and answers the handshake
+//     itself (handshake.go: 101, no compression, no subprotocol), taking
+//     the socket from net/http. Still on the handler's goroutine it
+//     subscribes to the hub, sends {"type":"ready"}, then the context
+//     (last=N) or what the client missed (after its cursor): the resume
+//     algorithm of package stream. Then it hands delivery to the hub and
+//     returns, freeing net/http's goroutine and buffers.
+//  2. An idle connection has no goroutine. The hub writes each event's
+//     frame to the socket with one non-blocking write(2), as for an SSE
+//     stream ("direct" mode, see sink.Deliver), and a readPoller (one
+//     epoll instance per handler, Linux) waits for every idle client at
+//     once.
+//  3. When the client sends, the poller starts the connection's reader
+//     (inbound: frames parsed, unmasked and joined here; pings answered,
+//     pongs noted, the closing handshake). It posts messages through the
+//     chat service (same validation and rate limit as HTTP), validates
+//     subscription changes and hands answers and changes to the writer,
+//     in order, through a small channel; once the socket is drained it
+//     arms it again and ends. Elsewhere (TLS, other systems) the reader is
+//     a goroutine for the connection's life.
+//  4. The writer goroutine runs only while there is something to write:
+//     an event the socket would not take at once or that came while
+//     another write was in progress, the reader's answers and changes, a
+//     ping the pinger could not write, the end. It owns the subscription
+//     and, while it runs, the cursor; it drains the connection's bounded
+//     hub.Queue (made when first needed), catches up from the store after
+//     an overflow and carries out subscription changes; when nothing is
+//     left it hands delivery back to the hub and ends.
 //
 // Events are written as whole frames built once per event from its
 // encode-once JSON: a server frame is not masked, so its bytes are the
 // same for every client. The writer batches everything pending into one
-// write. The github.com/coder/websocket library does the handshake and
-// reads and parses the client's frames, answering pings and closes; see
-// wire for how everyone shares the socket.
+// write; see wire for how everyone shares the socket.
 //
 // A client that cannot keep up overflows its queue and catches up from
 // the store by its cursor, so it costs neither memory nor the other
 // subscribers' time; one that stops reading altogether is cut off by the
 // write deadline. One pinger goroutine pings every connection every
 // PingInterval; a client that sends nothing, not even a pong, for
-// PingInterval+PongTimeout is cut off by the read deadline. Close ends
+// PingInterval+PongTimeout is cut off (by the pinger, at its next round,
+// or by the read deadline of a reader goroutine). Close ends
 // every connection with close code 1012 (service restart).
 package ws
 
@@ -52,8 +61,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/authn"
@@ -294,6 +301,13 @@ func (h *Handler) Serve(writeErr ErrorWriter) http.Handler {
 			writeErr(w, r, parley.Errorf(parley.EInvalid, "GET /api/ws is a WebSocket endpoint: open it with a WebSocket client (Upgrade: websocket)"))
 			return
 		}
+		if err := checkHandshake(r); err != nil {
+			if err == errVersion {
+				w.Header().Set("Sec-WebSocket-Version", "13")
+			}
+			writeErr(w, r, err)
+			return
+		}
 		req, err := h.parse(r)
 		if err != nil {
 			writeErr(w, r, err)
@@ -319,38 +333,18 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		key:        clientKey(r),
 		id:         authn.From(r.Context()),
 		guestKey:   authn.GuestKeyFrom(r.Context()),
-		cmds:       make(chan command, cmdQueueLen),
 		writing:    true, // until start is done, this goroutine does the writer's work
 		done:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		rooms:      req.rooms,
-		wanted:     slices.Clone(req.rooms),
+		wanted:     slices.Clip(req.rooms), // shared: each change makes a new slice
 		watch:      req.watch,
 	}
 	c.in = &inbound{c: c}
-	hw := &hijackWriter{ResponseWriter: w, sendBuffer: h.cfg.SendBuffer, timeout: h.cfg.WriteTimeout, wire: &c.wire, fdMu: &c.mu, in: c.in}
-	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, // the Origin was checked above, against our own policy
-		CompressionMode:    websocket.CompressionDisabled,
-		OnPingReceived: func(context.Context, []byte) bool {
-			c.extendRead()
-			return true
-		},
-		OnPongReceived: func(context.Context, []byte) { c.extendRead() },
-	})
-	if err != nil {
-		// Accept has answered (a malformed handshake).
+	if err := h.upgrade(w, r, c); err != nil {
 		h.log.Debug("websocket handshake failed", "err", err)
 		return false
 	}
-	if !hw.hijacked {
-		// Cannot happen: Accept succeeds only by hijacking through hw.
-		ws.CloseNow()
-		return false
-	}
-	ws.SetReadLimit(int64(h.cfg.MaxMessage))
-	c.ws = ws
-	c.rd = hw.rd
 	c.wire.onClose = func() {
 		if h.poller.remove(c) {
 			c.readerExit() // it was waiting in the poller: no goroutine to end
@@ -361,23 +355,34 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 	if h.closed {
 		h.mu.Unlock()
 		_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
-		ws.CloseNow()
+		c.wire.Close()
 		return false
 	}
 	h.conns[c] = struct{}{}
 	h.wg.Add(1)
 	h.mu.Unlock()
 
-	c.extendRead()
-	if !h.poller.add(c, len(c.in.buf) > 0) {
+	if h.poller.add(c, len(c.in.buf) > 0) {
+		c.extendRead()
+	} else {
+		c.blockingReads = true
+		c.extendRead()
 		go c.readLoop()
 	}
 	// The replay runs here: this goroutine's stack has grown already
 	// (store reads are deep), while the writer's stays small for the
 	// connection's lifetime.
-	err = c.start(req)
+	err := c.start(req)
 	if err == nil && h.cfg.Presence != nil { // after start fixed the cursor: it gets its own join
 		c.enterPresence(req.rooms)
+	}
+	if err == nil {
+		var idle bool
+		if idle, err = c.settle(); idle {
+			// Delivery is the hub's now: no writer goroutine until
+			// there is something to write.
+			return true
+		}
 	}
 	go c.writeLoop(err)
 	// The handler returns: net/http's connection goroutine and buffers go
@@ -488,5 +493,5 @@ func headerHasToken(h http.Header, key, token string) bool {
 // isClosed reports whether err only says that the connection is gone.
 func isClosed(err error) bool {
 	return errors.Is(err, net.ErrClosed) || errors.Is(err, errCloseSent) ||
-		websocket.CloseStatus(err) != -1 || errors.Is(err, context.Canceled)
+		errors.Is(err, context.Canceled)
 }
