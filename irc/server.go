@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley"
+	"github.com/parley-chat/parley/connlimit"
 )
 
 // Server accepts IRC connections on any number of listeners.
@@ -77,8 +78,9 @@ func (s *Server) Serve(ln net.Listener) error {
 			default:
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				// Out of file descriptors or the like: back off, as net/http does.
+			if errors.As(err, &ne) && ne.Timeout() || connlimit.OutOfFiles(err) {
+				// Out of file descriptors (EMFILE, which is no timeout) or the
+				// like: back off and retry, as net/http does; never stop serving.
 				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
 				s.log.Warn("irc: accept failed; retrying", "err", err, "in", delay)
 				select {

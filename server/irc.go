@@ -87,7 +87,9 @@ func (s *Server) startIRC(cfg *IRCConfig, resolver *authn.Resolver, logins *auth
 			return nil, fmt.Errorf("IRC: listening on %s: %w (is another server there? choose another address)", addr, err)
 		}
 		if tlsConfig != nil {
-			ln = tls.NewListener(ln, tlsConfig)
+			ln = tls.NewListener(connlimit.NewListener(ln, nil, s.log), tlsConfig)
+		} else {
+			ln = connlimit.NewListener(ln, connlimit.IRCRefusal, s.log)
 		}
 		g.wg.Add(1)
 		go func() {

@@ -21,6 +21,7 @@ import (
 	"github.com/parley-chat/parley/api"
 	natsbroker "github.com/parley-chat/parley/broker/nats"
 	"github.com/parley-chat/parley/chat"
+	"github.com/parley-chat/parley/connlimit"
 	"github.com/parley-chat/parley/realip"
 	"github.com/parley-chat/parley/server"
 	"github.com/parley-chat/parley/transport/poll"
@@ -316,6 +317,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}()
 	}
+	// Past the open-file limit, new connections get a 503 (plain HTTP) or
+	// are closed (TLS) with a log line, instead of waiting in the kernel.
+	refusal := connlimit.HTTPRefusal(5)
+	if hs.TLSConfig != nil {
+		refusal = nil
+	}
+	ln = connlimit.NewListener(ln, refusal, log)
 	errc := make(chan error, 1)
 	go func() {
 		if hs.TLSConfig != nil {
