@@ -60,8 +60,8 @@ type conn struct {
 	wire    wire  // the socket
 
 	h   *Handler
-	key string          // rate-limit key: the client's IP address
-	id  parley.Identity // who connected (see authn)
+	key string           // rate-limit key: the client's IP address
+	id  *parley.Identity // who connected (see authn); shared by anonymous connections
 	// guestKey is the browser's guest key (authn.GuestCookie), for a
 	// guest name given on a send.
 	guestKey string
@@ -78,7 +78,7 @@ type conn struct {
 	readerDone chan struct{} // closed when the reader is done for good
 	lastRead   atomic.Int64  // Unix nanoseconds of the client's last message, ping or pong
 
-	in *inbound // the reader's
+	in inbound // the reader's
 	// blockingReads is set for a connection read by readLoop (its reads
 	// wait, under a deadline); otherwise the pinger finds silent clients.
 	blockingReads bool
@@ -642,9 +642,20 @@ func (c *conn) finish() {
 		}
 		t.Stop()
 	}
-	c.wire.Close()
+	c.closeSocket()
 	<-c.readerDone
 	c.h.remove(c)
+}
+
+// closeSocket closes the socket, taking it out of the readPoller first
+// (so that a reused descriptor number never reaches this connection);
+// if the reader was waiting there, no goroutine is left to end it, so
+// this ends the reading side.
+func (c *conn) closeSocket() {
+	if c.h.poller.remove(c) {
+		c.readerExit()
+	}
+	c.wire.Close()
 }
 
 // Control messages, server to client.

@@ -141,7 +141,7 @@ func (c *conn) send(ref json.RawMessage, m clientMessage) {
 		c.reject(ref, parley.Errorf(parley.EInvalid, `"send" has no "text" field`))
 		return
 	}
-	id := c.id
+	id := *c.id
 	if c.revoked.Load() || id.Expired(time.Now()) {
 		c.reject(ref, parley.Errorf(parley.EUnauthorized, "your session has ended or your token has expired: log in again and reconnect"))
 		return
@@ -216,7 +216,7 @@ func (c *conn) changeRooms(ref json.RawMessage, m clientMessage) {
 		return
 	}
 	for _, r := range listed {
-		if err := c.h.chat.CanRead(c.h.ctx, c.id, r); err != nil {
+		if err := c.h.chat.CanRead(c.h.ctx, *c.id, r); err != nil {
 			c.reject(ref, err)
 			return
 		}
@@ -343,7 +343,7 @@ func (c *conn) movePresence(rooms []string) {
 // enterPresence marks a named connection present; a connection that has
 // already stopped leaves at once.
 func (c *conn) enterPresence(rooms []string) {
-	p := c.h.cfg.Presence.Enter(c.id, rooms)
+	p := c.h.cfg.Presence.Enter(*c.id, rooms)
 	if p == nil {
 		return
 	}

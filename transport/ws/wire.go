@@ -50,9 +50,6 @@ type wire struct {
 
 	net.Conn
 	timeout time.Duration
-	// onClose runs first in Close, without locks held: it takes the
-	// socket out of the readPoller before the descriptor closes.
-	onClose func()
 }
 
 // init sets up w, which lives inside its connection.
@@ -62,9 +59,6 @@ func (w *wire) init(nc net.Conn, timeout time.Duration, fdMu *sync.Mutex) {
 
 // Close closes the socket.
 func (w *wire) Close() error {
-	if w.onClose != nil {
-		w.onClose()
-	}
 	w.fdMu.Lock()
 	w.closed = true
 	w.fdMu.Unlock()

@@ -56,6 +56,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -234,7 +235,7 @@ func (h *Handler) pingLoop() {
 					// Gone quiet with no reader waiting on a deadline (see
 					// readPoller): cut off, as the deadline would.
 					h.log.Debug("websocket client silent: cut off")
-					c.wire.Close()
+					c.closeSocket()
 					continue
 				}
 				c.ping()
@@ -331,7 +332,7 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		release:    release,
 		h:          h,
 		key:        clientKey(r),
-		id:         authn.From(r.Context()),
+		id:         identity(r),
 		guestKey:   authn.GuestKeyFrom(r.Context()),
 		writing:    true, // until start is done, this goroutine does the writer's work
 		done:       make(chan struct{}),
@@ -340,22 +341,17 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 		wanted:     slices.Clip(req.rooms), // shared: each change makes a new slice
 		watch:      req.watch,
 	}
-	c.in = &inbound{c: c}
+	c.in.c = c
 	if err := h.upgrade(w, r, c); err != nil {
 		h.log.Debug("websocket handshake failed", "err", err)
 		return false
-	}
-	c.wire.onClose = func() {
-		if h.poller.remove(c) {
-			c.readerExit() // it was waiting in the poller: no goroutine to end
-		}
 	}
 
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
 		_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
-		c.wire.Close()
+		c.closeSocket()
 		return false
 	}
 	h.conns[c] = struct{}{}
@@ -453,7 +449,7 @@ func (h *Handler) Close() {
 	case <-t.C:
 		h.mu.Lock()
 		for c := range h.conns {
-			c.wire.Close()
+			c.closeSocket()
 		}
 		h.mu.Unlock()
 		<-all
@@ -467,6 +463,20 @@ func (h *Handler) Conns() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.conns)
+}
+
+// anonymous is the identity of every anonymous connection, shared.
+var anonymous parley.Identity
+
+// identity returns who is behind r, as a pointer that anonymous
+// connections share: most connections are anonymous, and an Identity is
+// about 150 bytes.
+func identity(r *http.Request) *parley.Identity {
+	id := authn.From(r.Context())
+	if reflect.ValueOf(id).IsZero() {
+		return &anonymous
+	}
+	return &id
 }
 
 // clientKey identifies a client for rate limiting, as the HTTP API does:
