@@ -19,6 +19,9 @@ type config struct {
 	base           *url.URL   // nodes[0]: room creation, posting, /healthz
 	room           string
 	subs           int
+	catchups       int   // -catchups: streams resuming from cursor 0
+	catchup        int   // -catchup: messages each of them reads
+	startAfter     int64 // streams resume after this ID; -1: live (the default)
 	messages       int
 	rate           float64 // messages per second over all posters; 0 = as fast as possible
 	posters        int
@@ -56,7 +59,7 @@ Flags:
 // parseFlags parses args into a config. It returns flag.ErrHelp after
 // printing the usage for -h.
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
-	c := &config{}
+	c := &config{startAfter: -1}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -66,6 +69,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.rawURL, "url", "http://127.0.0.1:8080", "base `URL` of the server; comma-separated for the nodes of a cluster (posts go to the first)")
 	fs.StringVar(&c.room, "room", "lobby", "`room` to subscribe and post to (created when missing)")
 	fs.IntVar(&c.subs, "subs", 100, "number of subscribers; 0 for a pure posting benchmark")
+	fs.IntVar(&c.catchups, "catchups", 0, "subscribers that resume from the start of the log (cursor 0) while the run goes on, each reading -catchup messages (sse or ws)")
+	fs.IntVar(&c.catchup, "catchup", 100000, "with -catchups: messages each catch-up reads (the log must hold that many in the room)")
 	fs.IntVar(&c.messages, "messages", 100, "number of messages to post; 0 to only subscribe (idle memory)")
 	fs.Float64Var(&c.rate, "rate", 0, "messages per second, over all posters; 0 = as fast as possible")
 	fs.IntVar(&c.posters, "posters", 1, "concurrent posters (keep-alive HTTP connections)")
@@ -122,7 +127,11 @@ func (c *config) check() error {
 		return errors.New("-poll-timeout must not be negative")
 	case c.connectTimeout <= 0:
 		return errors.New("-connect-timeout must be positive")
-	case c.subs == 0 && c.messages == 0:
+	case c.catchups < 0 || c.catchups > 0 && c.catchup < 1:
+		return errors.New("-catchups must be 0 or more, and -catchup 1 or more")
+	case c.catchups > 0 && c.transport == "poll":
+		return errors.New("-catchups works with -transport sse or ws")
+	case c.subs == 0 && c.messages == 0 && c.catchups == 0:
 		return errors.New("nothing to do: -subs and -messages are both 0")
 	}
 	if _, ok := transports[c.transport]; !ok {

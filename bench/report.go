@@ -32,6 +32,7 @@ type Report struct {
 	Server    *ServerReport    `json:"server,omitempty"`
 	Runtime   *RuntimeReport   `json:"runtime,omitempty"` // from /healthz
 	Client    *ClientReport    `json:"client,omitempty"`
+	CatchUp   *CatchUpReport   `json:"catch_up,omitempty"`
 }
 
 // Percentiles summarises a distribution, in milliseconds.
@@ -166,6 +167,12 @@ func (r *Report) writeText(w io.Writer) error {
 		p("subscribe   %d/%d subscribed in %s (%.0f/s), %d failed%s\n",
 			s.Subscribed, s.Requested, secs(s.Seconds), s.PerSecond, s.Failed, errList(s.Errors))
 		p("            connect p50 %s  p99 %s  max %s\n", msStr(s.ConnectMs.P50), msStr(s.ConnectMs.P99), msStr(s.ConnectMs.Max))
+	}
+	if c := r.CatchUp; c != nil {
+		p("catch-up    %d streams from cursor 0, %d messages each, %d failed, done in %s\n",
+			c.Streams, c.Messages, c.Failed, secs(c.Seconds))
+		p("            per stream %.0f msg/s median (slowest %.0f, fastest %.0f); %.0f msg/s in all\n",
+			c.RateMedian, c.RateMin, c.RateMax, c.RateTotal)
 	}
 	if s := r.Posting; s != nil {
 		p("posting     %d/%d acknowledged in %s: %.0f msg/s%s\n",

@@ -24,6 +24,7 @@ type runner struct {
 
 	pool       *pool
 	cancelSubs context.CancelFunc
+	catchUps   *catchUps // -catchups, while they run
 	subStart   time.Time
 	subDur     time.Duration
 	lat        Histogram // publish-to-delivery, ns
@@ -99,6 +100,9 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	r.before = r.sampleServer("before subscribing")
 	r.hBefore = r.health(ctx)
 	r.steps(ctx)
+	if r.catchUps != nil {
+		r.rep.CatchUp = r.catchUps.wait()
+	}
 	r.finish()
 	if r.rep.Interrupted != "" {
 		return r.rep, fmt.Errorf("bench: interrupted while %s: %w", r.rep.Interrupted, context.Cause(ctx))
@@ -160,6 +164,15 @@ func (r *runner) steps(ctx context.Context) {
 	}
 	r.idle = r.sampleServer("idle")
 	r.hIdle = r.health(ctx)
+	if cfg.catchups > 0 {
+		// Resuming subscribers run alongside the posting and the live
+		// subscribers' deliveries: their cost shows in the live latency.
+		cu, err := startCatchUps(ctx, cfg, r.logf)
+		if err != nil {
+			r.warn("catch-ups: %v", err)
+		}
+		r.catchUps = cu
+	}
 	if cfg.messages == 0 {
 		return
 	}

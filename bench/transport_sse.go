@@ -26,7 +26,7 @@ const (
 type sseTransport struct{ *rawHTTP }
 
 func newSSETransport(c *config, base *url.URL) (transport, error) {
-	return sseTransport{newRawHTTP(c, base, "/api/events?rooms="+url.QueryEscape(c.room),
+	return sseTransport{newRawHTTP(c, base, "/api/events?rooms="+url.QueryEscape(c.room)+resumeQuery(c.startAfter),
 		"Accept: text/event-stream\r\nCache-Control: no-cache\r\n")}, nil
 }
 

@@ -26,7 +26,7 @@ type wsTransport struct{ *rawHTTP }
 const wsKey = "cGFybGV5LWJlbmNoLWtleQ=="
 
 func newWSTransport(c *config, base *url.URL) (transport, error) {
-	return wsTransport{newRawHTTP(c, base, "/api/ws?rooms="+url.QueryEscape(c.room),
+	return wsTransport{newRawHTTP(c, base, "/api/ws?rooms="+url.QueryEscape(c.room)+resumeQuery(c.startAfter),
 		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "+wsKey+"\r\nSec-WebSocket-Version: 13\r\n")}, nil
 }
 
