@@ -151,9 +151,27 @@ func (s *Store) After(ctx context.Context, rooms []string, after int64, limit in
 	if len(rooms) == 0 || limit <= 0 {
 		return []parley.Message{}, nil
 	}
-	msgs, err := s.query(ctx, limit,
-		selectMessage+`WHERE id > $1 AND room = ANY($2) ORDER BY id LIMIT $3`, after, rooms, int64(limit))
+	msgs, err := s.query(ctx, limit, afterQuery, after, distinct(rooms), int64(limit))
 	return msgs, s.wrap("after", err)
+}
+
+// afterQuery reads each room through its (room, id) index, at most limit
+// rows from each, and merges them: a plan that costs O(rooms × limit)
+// whatever the statistics say. The plain "room = ANY($2) ORDER BY id"
+// was planned, with statistics older than the newest rows (a table that
+// just grew by the 100,000 messages a subscriber missed), as a bitmap
+// scan of every row after the cursor followed by a sort: 40 ms a page of
+// 500, about 12,000 messages/s for a catch-up, quadratic in its length.
+const afterQuery = `SELECT m.* FROM unnest($2::text[]) AS r(name) CROSS JOIN LATERAL (` +
+	selectMessage + `WHERE room = r.name AND id > $1 ORDER BY id LIMIT $3) AS m ORDER BY m.id LIMIT $3`
+
+// distinct returns rooms without repetitions (each would read its room
+// again).
+func distinct(rooms []string) []string {
+	if len(rooms) < 2 {
+		return rooms
+	}
+	return slices.Compact(slices.Sorted(slices.Values(rooms)))
 }
 
 // Since returns up to limit messages of any room with ID > after, in
