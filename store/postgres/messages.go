@@ -156,12 +156,14 @@ func (s *Store) After(ctx context.Context, rooms []string, after int64, limit in
 }
 
 // afterQuery reads each room through its (room, id) index, at most limit
-// rows from each, and merges them: a plan that costs O(rooms × limit)
-// whatever the statistics say. The plain "room = ANY($2) ORDER BY id"
-// was planned, with statistics older than the newest rows (a table that
-// just grew by the 100,000 messages a subscriber missed), as a bitmap
-// scan of every row after the cursor followed by a sort: 40 ms a page of
-// 500, about 12,000 messages/s for a catch-up, quadratic in its length.
+// rows from each, and merges them: with current statistics that is an
+// ordered index scan per room, O(rooms × limit) rows a page however
+// sparse the rooms are in the log (the plain "room = ANY($2) ORDER BY
+// id" filtered the whole log by ID for a rare room). With statistics
+// older than the newest rows (a table that just grew by the 100,000
+// messages a subscriber missed, before autovacuum's ANALYZE), PostgreSQL
+// still plans a bitmap scan of every row after the cursor and a sort,
+// about 40 ms a page of 500; both forms do. See docs/BENCHMARKS.md.
 const afterQuery = `SELECT m.* FROM unnest($2::text[]) AS r(name) CROSS JOIN LATERAL (` +
 	selectMessage + `WHERE room = r.name AND id > $1 ORDER BY id LIMIT $3) AS m ORDER BY m.id LIMIT $3`
 
