@@ -151,8 +151,23 @@ func (s *Store) After(ctx context.Context, rooms []string, after int64, limit in
 	if len(rooms) == 0 || limit <= 0 {
 		return []parley.Message{}, nil
 	}
-	msgs, err := s.query(ctx, limit, afterQuery, after, distinct(rooms), int64(limit))
+	msgs, err := s.queryIndexed(ctx, limit, afterQuery, after, distinct(rooms), int64(limit))
 	return msgs, s.wrap("after", err)
+}
+
+// queryIndexed runs query with bitmap scans turned off for its
+// transaction, so that each room is read in ID order through its index,
+// at most limit rows, whatever the statistics say (see afterQuery).
+func (s *Store) queryIndexed(ctx context.Context, limit int, query string, args ...any) ([]parley.Message, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read only: nothing to undo
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+		return nil, err
+	}
+	return scanMessages(tx.Query(ctx, query, args...))(limit)
 }
 
 // afterQuery reads each room through its (room, id) index, at most limit
@@ -162,8 +177,9 @@ func (s *Store) After(ctx context.Context, rooms []string, after int64, limit in
 // id" filtered the whole log by ID for a rare room). With statistics
 // older than the newest rows (a table that just grew by the 100,000
 // messages a subscriber missed, before autovacuum's ANALYZE), PostgreSQL
-// still plans a bitmap scan of every row after the cursor and a sort,
-// about 40 ms a page of 500; both forms do. See docs/BENCHMARKS.md.
+// planned a bitmap scan of every row after the cursor and a sort, about
+// 40 ms a page of 500, in either form: queryIndexed turns bitmap scans
+// off for this query. See docs/BENCHMARKS.md.
 const afterQuery = `SELECT m.* FROM unnest($2::text[]) AS r(name) CROSS JOIN LATERAL (` +
 	selectMessage + `WHERE room = r.name AND id > $1 ORDER BY id LIMIT $3) AS m ORDER BY m.id LIMIT $3`
 
@@ -228,10 +244,20 @@ func (s *Store) LastID(ctx context.Context) (int64, error) {
 
 // query runs a message query and collects its rows.
 func (s *Store) query(ctx context.Context, limit int, query string, args ...any) ([]parley.Message, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
+	return scanMessages(s.pool.Query(ctx, query, args...))(limit)
+}
+
+// scanMessages reads the rows of a selectMessage query.
+func scanMessages(rows pgx.Rows, err error) func(limit int) ([]parley.Message, error) {
+	return func(limit int) ([]parley.Message, error) {
+		if err != nil {
+			return nil, err
+		}
+		return scanRows(rows, limit)
 	}
+}
+
+func scanRows(rows pgx.Rows, limit int) ([]parley.Message, error) {
 	defer rows.Close()
 	msgs := make([]parley.Message, 0, min(limit, 256))
 	for rows.Next() {
