@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"io"
 	"syscall"
 	"unicode/utf8"
 )
@@ -51,35 +50,6 @@ type inbound struct {
 	msgOp  byte   // its opcode; 0: no message in progress
 	skip   int64  // bytes of an oversized frame still to discard
 	closed bool   // a close frame went out for the client's mistake: wait for its close
-}
-
-// fill reads what the socket holds without waiting; errWouldBlock when it
-// holds nothing.
-func (in *inbound) fill() error {
-	in.grow(inboundReadSize)
-	for {
-		var n int
-		var err error
-		if rerr := in.raw.Read(func(fd uintptr) bool {
-			n, err = syscall.Read(int(fd), in.buf[len(in.buf):cap(in.buf)])
-			return true // never wait
-		}); rerr != nil {
-			return rerr
-		}
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
-			in.release()
-			return errWouldBlock
-		case err != nil:
-			return err
-		case n == 0:
-			return io.EOF
-		}
-		in.buf = in.buf[:len(in.buf)+n]
-		return nil
-	}
 }
 
 // fillBlocking reads from the socket, waiting (under the read deadline).
