@@ -69,25 +69,11 @@ func (s *Service) Retention(ctx context.Context, id parley.Identity, room string
 // does not exist. The store deletes the line's change entries (edits,
 // reactions) with it.
 func (s *Service) DeleteMessage(ctx context.Context, id parley.Identity, msgID int64) (parley.Message, error) {
-	md, ok := s.store.(parley.MessageDeleter)
-	if !ok {
-		return parley.Message{}, parley.Errorf(parley.EUnavailable, "deleting messages is not available with this message store")
-	}
 	if id.Kind != parley.Registered && id.Kind != parley.App {
 		return parley.Message{}, parley.Errorf(parley.EUnauthorized, "log in to delete messages")
 	}
-	notFound := parley.Errorf(parley.ENotFound, "message %d does not exist", msgID)
-	m, err := md.Message(ctx, msgID)
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return parley.Message{}, notFound
-	}
+	m, err := s.target(ctx, id, msgID)
 	if err != nil {
-		return parley.Message{}, err
-	}
-	if err := s.CanRead(ctx, id, m.Room); err != nil {
-		if c := parley.ErrorCode(err); c == parley.EForbidden || c == parley.EUnauthorized || c == parley.ENotFound {
-			return parley.Message{}, notFound
-		}
 		return parley.Message{}, err
 	}
 	if m.Kind == parley.KindDelete || parley.IsChange(m.Kind) {
