@@ -7,12 +7,13 @@
 // show the same characters plain.
 
 const NAME_CHARS = '[\\p{L}\\p{N}._-]';
+const MENTION = '(?<!' + NAME_CHARS + ')@(' + NAME_CHARS + '{1,32})'; // @name, not in an address
 const INLINE = new RegExp([
   '`([^`\\n]+)`', // 1: code
   '\\*\\*(?=\\S)([^*]*?\\S)\\*\\*', // 2: bold
   '(?<![\\p{L}\\p{N}_])_(?=\\S)([^_\\n]*?\\S)_(?![\\p{L}\\p{N}_])', // 3: italic
   '\\b((?:https?://|mailto:)[^\\s<>"\'`]+)', // 4: link
-  '(?<!' + NAME_CHARS + ')@(' + NAME_CHARS + '{1,32})', // 5: mention
+  MENTION, // 5: mention
 ].join('|'), 'gu');
 const CODE_BLOCK = /```(?:[a-z0-9+-]*\n)?([\s\S]*?)```/g;
 const SAFE_PROTOCOLS = ['http:', 'https:', 'mailto:'];
@@ -58,7 +59,7 @@ function inline(text, opts, out, depth, into) {
       used = trimURL(m[4]);
       node = link(used);
     } else if (m[5] !== undefined) {
-      const name = m[5].replace(/[.]+$/, ''); // "@ada." ends a sentence
+      const name = mentionedName(m[5]);
       used = '@' + name;
       if (opts.me && name.toLowerCase() === opts.me.toLowerCase()) {
         out.mentionsMe = true;
@@ -119,11 +120,16 @@ function link(u) {
 // (outside code).
 export function mentions(text, me) {
   if (!me || !text || text.indexOf('@') < 0) return false;
-  const re = new RegExp('(?<!' + NAME_CHARS + ')@(' + NAME_CHARS + '{1,32})', 'gu');
+  const re = new RegExp(MENTION, 'gu');
   const plain = text.replace(CODE_BLOCK, ' ').replace(/`[^`\n]+`/g, ' ');
   const want = me.toLowerCase();
   for (let m; (m = re.exec(plain)) !== null;) {
-    if (m[1].replace(/[.]+$/, '').toLowerCase() === want) return true;
+    if (mentionedName(m[1]).toLowerCase() === want) return true;
   }
   return false;
+}
+
+// mentionedName is the name of an @mention: "@ada." ends a sentence.
+function mentionedName(raw) {
+  return raw.replace(/[.]+$/, '');
 }

@@ -6,6 +6,7 @@
 import { isDirect, loggedIn, roomState, rooms, state, ui } from './state.js';
 import { span } from './dom.js';
 import { openInContext } from './search.js';
+import { addMessage, rerenderLine } from './messages.js';
 
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '👀'];
 
@@ -145,10 +146,12 @@ export function replyTarget() {
 
 // ---- clicks on lines --------------------------------------------------
 
-let changed = () => {}; // set by messages.js: apply an entry and re-render
-
-export function onChange(fn) {
-  changed = fn;
+// changed shows a change made here (an edit, a deletion, reactions) at
+// once: the stored entry, or the line m with its new reactions. Its entry
+// on the stream later changes nothing more.
+function changed(entry, m) {
+  if (entry) addMessage(entry, false);
+  else if (m) rerenderLine(m.room, m.id);
 }
 
 export function onLineClick(ev) {

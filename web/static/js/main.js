@@ -65,7 +65,7 @@ import { initRoomTools } from './roomtools.js';
 import { onComposerInput, onTypingSignal, stoppedTyping } from './typing.js';
 import { renderNotify, toggleNotify } from './notify.js';
 import { cancelCompose, onLineClick } from './lines.js';
-import { loadReadPositions } from './read.js';
+import { loadReadPositions, reloadReadPositions } from './read.js';
 
 // ---- start ------------------------------------------------------------
 
@@ -155,7 +155,7 @@ async function start() {
   });
   window.addEventListener('focus', () => {
     if (Date.now() - state.roomsFetchedAt > 10000) refreshRooms();
-    loadReadPositions(); // read on another device meanwhile
+    reloadReadPositions(); // read on another device meanwhile
   });
   window.addEventListener('online', () => {
     wakeSender();

@@ -20,7 +20,7 @@ import {
 import { pad2, parseTime, span } from './dom.js';
 import { formatText, mentions } from './format.js';
 import { notify } from './notify.js';
-import { applyChange, decorate, onChange } from './lines.js';
+import { applyChange, decorate } from './lines.js';
 import { heldBefore, placeDivider, seen } from './read.js';
 import { myName } from './account.js';
 import { renderRoomBadge, renderRooms } from './rooms.js';
@@ -171,27 +171,19 @@ export function addMessage(m, live) {
   const next = r.msgs[i + 1];
   const after = next ? ui.messages.querySelector('li.msg[data-id="' + next.id + '"]') : null;
   ui.messages.insertBefore(messageElement(m), after);
-  heldBefore(r, m, live);
-  placeDivider(r);
+  if (heldBefore(r, m, live)) placeDivider(r);
   if (stick) scrollToBottom();
   else if (isNewest && live) ui.newBelow.hidden = false;
 }
 
 // rerenderLine draws line id of room again, after a change.
-function rerenderLine(room, id) {
+export function rerenderLine(room, id) {
   if (room !== state.current) return;
   const r = roomState(room);
   const m = r.msgs.find((x) => x.id === id);
   const el = ui.messages.querySelector('li.msg[data-id="' + id + '"]');
   if (m && el) el.replaceWith(messageElement(m));
 }
-
-// A change made here (an edit, a deletion, reactions) shows at once; its
-// entry on the stream later changes nothing more.
-onChange((entry, m) => {
-  if (entry) addMessage(entry, false);
-  else if (m) rerenderLine(m.room, m.id);
-});
 
 // removeMessage drops a deleted message from its room's list and pane.
 function removeMessage(room, id) {

@@ -12,10 +12,19 @@ const REPORT_DELAY = 700; // ms: a burst of lines read is one PUT
 const sent = new Map(); // room -> the position last sent to the server
 const timers = new Map();
 
+const RELOAD_EVERY = 10000; // ms: coming back to the tab reads them at most this often
+let loadedAt = 0;
+
+// reloadReadPositions is loadReadPositions unless that ran lately.
+export function reloadReadPositions() {
+  if (Date.now() - loadedAt >= RELOAD_EVERY) loadReadPositions();
+}
+
 // loadReadPositions takes the server's positions and counts (logged-in
 // users). Positions only move forward, here as on the server.
 export async function loadReadPositions() {
   if (!loggedIn()) return;
+  loadedAt = Date.now();
   let d;
   try {
     d = await state.client.readPositions();
@@ -60,13 +69,17 @@ export function openedAt(r) {
 }
 
 // heldBefore notes a line added to the open room: one loaded as history,
-// or written before the room opened (by its time), may be new.
+// or written before the room opened (by its time), may be new. It reports
+// whether the line is past the read position, so that the "New messages"
+// line may have to move; lines arriving while the reader looks never
+// move it.
 export function heldBefore(r, m, live) {
   if (live) {
     const t = parseTime(m.time);
-    if (!t || t.getTime() >= r.openedMs) return;
+    if (!t || t.getTime() >= r.openedMs) return false;
   }
   if (m.id > (r.newTop || 0)) r.newTop = m.id;
+  return m.id > (r.readAt || 0);
 }
 
 // placeDivider puts the "New messages" line before the first line of
