@@ -57,10 +57,7 @@ func (s *Server) changeLines(m *parley.Message, src, target string, v variant) [
 
 // typingLine is a typing signal for a client with message-tags.
 func (s *Server) typingLine(m *parley.Message) []byte {
-	t := ircmsg.Message{Source: s.source(m.From), Command: "TAGMSG", Params: []string{channel(m.Room)}}
-	if strings.HasPrefix(m.Room, "@") {
-		t.Params[0] = peer(m.Room, m.From)
-	}
+	t := ircmsg.Message{Source: s.source(m.From), Command: "TAGMSG", Params: []string{targetOf(m)}}
 	t.SetTag(tagTyping, "active")
 	return append(t.Append(nil), '\r', '\n')
 }

@@ -239,6 +239,15 @@ func (s *Server) source(nick string) string { return nick + "!" + nick + "@" + s
 // channel returns the IRC channel of a room.
 func channel(room string) string { return "#" + room }
 
+// targetOf is the IRC target of m: its room's channel, or for a direct
+// message the other user.
+func targetOf(m *parley.Message) string {
+	if strings.HasPrefix(m.Room, "@") {
+		return peer(m.Room, m.From)
+	}
+	return channel(m.Room)
+}
+
 // peer returns the other user of a direct conversation.
 func peer(room, from string) string {
 	a, b, _ := strings.Cut(strings.TrimPrefix(room, "@"), ",")
@@ -256,10 +265,7 @@ const actionPrefix = "/me "
 // so that old topics do not replace the current one.
 func (s *Server) render(m *parley.Message, v variant, playback bool) []byte {
 	src := s.source(m.From)
-	target := channel(m.Room)
-	if strings.HasPrefix(m.Room, "@") {
-		target = peer(m.Room, m.From)
-	}
+	target := targetOf(m)
 	var msgs []ircmsg.Message
 	switch m.Kind {
 	case parley.KindMessage:
