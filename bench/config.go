@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -35,6 +36,23 @@ type config struct {
 	concurrency    int           // handshakes in flight while subscribing
 	connectTimeout time.Duration // dial + response headers + retry: line, per subscriber
 	pollTimeout    time.Duration // -transport poll: the hold asked for (timeout=); 0 = the server's default
+
+	// The many-rooms mode (-rooms; see layout.go and scale.go).
+	rooms      int
+	roomDist   string
+	roomMin    int
+	roomMax    int
+	rawMix     string
+	mix        []string // the transport pattern (parseMix); [transport] without -mix
+	kindNames  []string // the distinct transports of mix, in order of first appearance
+	duration   time.Duration
+	procs      int
+	rawSources string
+	sources    []*net.TCPAddr
+	seed       int64
+	child      int    // -child: this process is subscriber group j of a -procs run; -1: not
+	rawWatch   string // -watch: process names whose CPU is reported
+	watch      []string
 }
 
 const usageText = `Usage: parley bench [flags]
@@ -48,10 +66,20 @@ Examples:
   parley bench -subs 10000 -messages 0 -idle 10s -pid $(pidof parley)
   parley bench -subs 0 -messages 50000 -posters 16
   parley bench -url http://a:8081,http://b:8082,http://c:8083 -subs 3000 -messages 1000 -rate 100
+  parley bench -url $URLS -pid $PIDS -subs 100000 -rooms 1000 -mix sse=60,ws=30,poll=10 \
+      -rate 200 -duration 60s -posters 32 -procs 6 -source-addrs 127.0.0.2-127.0.0.7 (bench/scale.sh)
 
 With several -url nodes (a cluster), subscribers are spread over them in
 turn and posters post to the first; the report gives delivery latency for
 subscribers on the posting node and on the others (cross-node) apart.
+
+With -rooms N, -subs subscribers are spread over N rooms (-room-dist), each
+subscriber on node i%nodes with a transport from -mix; -rate posts/s for
+-duration go to rooms drawn at random, round-robin over the nodes; each
+subscriber must get exactly its room's posts, in ID order. -procs K runs
+the subscribers in K child processes (this binary, re-executed), each
+dialling from its own -source-addrs address; the report has one row per
+node (RSS per connection, CPU per delivery with -pid in -url order).
 
 Flags:
 `
@@ -82,6 +110,17 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.transport, "transport", "sse", "subscriber transport: sse, ws or poll")
 	fs.IntVar(&c.concurrency, "connect-concurrency", 200, "subscriber handshakes in flight at once")
 	fs.DurationVar(&c.connectTimeout, "connect-timeout", 10*time.Second, "per subscriber: dial, response headers and the first retry: line")
+	fs.IntVar(&c.rooms, "rooms", 0, "many-rooms mode: spread -subs over this many rooms named <room>-<n> (created when missing); 0: one room, -room")
+	fs.StringVar(&c.roomDist, "room-dist", "zipf", "with -rooms: room sizes, zipf (the n-th room ~1/n of the subscribers, clamped to -room-min..-room-max) or uniform")
+	fs.IntVar(&c.roomMin, "room-min", 10, "with -rooms and zipf: the smallest room")
+	fs.IntVar(&c.roomMax, "room-max", 10000, "with -rooms and zipf: the largest room")
+	fs.StringVar(&c.rawMix, "mix", "", "with -rooms: transports by weight, e.g. sse=60,ws=30,poll=10 (default: -transport only)")
+	fs.DurationVar(&c.duration, "duration", 0, "with -rooms and -rate: post for this long (sets -messages to rate×duration)")
+	fs.IntVar(&c.procs, "procs", 1, "with -rooms: run the subscribers in this many child processes")
+	fs.StringVar(&c.rawSources, "source-addrs", "", "with -rooms: local addresses the subscribers dial from, one per process in turn: a list or a range (127.0.0.2-127.0.0.7)")
+	fs.Int64Var(&c.seed, "seed", 1, "with -rooms: seed of the posts' room draw")
+	fs.IntVar(&c.child, "child", -1, "internal: run as subscriber process `j` of -procs (started by the parent)")
+	fs.StringVar(&c.rawWatch, "watch", "", "with -rooms: comma-separated process names (e.g. postgres,nats-server) whose CPU the report gives, summed over their processes")
 	fs.DurationVar(&c.pollTimeout, "poll-timeout", 0, "with -transport poll: how long the server may hold each poll (sent as timeout=); 0 leaves it to the server")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -136,6 +175,9 @@ func (c *config) check() error {
 	}
 	if _, ok := transports[c.transport]; !ok {
 		return fmt.Errorf("-transport %q: supported: %s", c.transport, strings.Join(transportNames(), ", "))
+	}
+	if err := c.checkRooms(); err != nil {
+		return err
 	}
 	if c.messages > 0 && c.posters > c.messages {
 		c.posters = c.messages
