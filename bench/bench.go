@@ -36,6 +36,12 @@
 // runs to the end of the connection (a hijacked stream). A subscriber
 // counts as subscribed when the stream's first retry: line arrives.
 //
+// With -rooms the tool runs the many-rooms benchmark instead (see
+// layout.go, scalerun.go): many rooms of Zipf-distributed sizes, a mix of
+// transports, subscribers optionally spread over child processes (-procs)
+// and source addresses, each subscriber checking that it gets exactly its
+// room's posts in ID order; the report has a row per node.
+//
 // The tool raises its RLIMIT_NOFILE soft limit to the hard limit and warns
 // when -subs needs more. Interrupting it (cancelling ctx) stops every phase,
 // closes all connections and still prints a partial report.
@@ -43,9 +49,11 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
+	"os"
 )
 
 // Command runs "parley bench" with args (without the command name),
@@ -60,6 +68,12 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	switch {
+	case cfg.child >= 0:
+		return runChild(ctx, cfg, os.Stdin, stdout, stderr)
+	case cfg.rooms > 0:
+		return scaleCommand(ctx, cfg, args, stdout, stderr)
+	}
 	rep, err := newRunner(cfg, stderr).run(ctx)
 	if rep != nil {
 		var werr error
@@ -71,6 +85,25 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err == nil {
 			err = werr
 		}
+	}
+	return err
+}
+
+// scaleCommand runs a -rooms benchmark and prints its report.
+func scaleCommand(ctx context.Context, cfg *config, args []string, stdout, stderr io.Writer) error {
+	rep, err := runScale(ctx, cfg, args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	} else {
+		err = rep.writeText(stdout)
+	}
+	if err == nil && !rep.OK {
+		err = errors.New("bench: delivery check failed: not every subscriber got exactly its room's posts in order")
 	}
 	return err
 }

@@ -36,6 +36,11 @@ type posting struct {
 	messages int64
 	rate     float64
 
+	// With -rooms: the URL of each post (its room and node), and a hook
+	// told of each acknowledged one. Nil: every post goes to url.
+	urlFor func(seq int64) string
+	onAck  func(seq int64)
+
 	lat Histogram // post round trip of acknowledged posts, ns
 
 	next      atomic.Int64 // last sequence number handed out
@@ -101,7 +106,11 @@ func (p *posting) poster(ctx context.Context, start time.Time) {
 func (p *posting) post(ctx context.Context, seq int64) {
 	sent := time.Now()
 	body := appendPostBody(make([]byte, 0, 80), seq, sent.UnixNano())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	u := p.url
+	if p.urlFor != nil {
+		u = p.urlFor(seq)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		p.fail(err)
 		return
@@ -128,6 +137,9 @@ func (p *posting) post(ctx context.Context, seq int64) {
 	now := time.Now()
 	p.lat.Record(int64(now.Sub(sent)))
 	p.ok.Add(1)
+	if p.onAck != nil {
+		p.onAck(seq)
+	}
 	for {
 		last := p.lastAck.Load()
 		if now.UnixNano() <= last || p.lastAck.CompareAndSwap(last, now.UnixNano()) {

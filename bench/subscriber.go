@@ -27,7 +27,14 @@ type sub struct {
 	seen     []uint64
 	node     int // index into the pool's transports (-url)
 	ready    bool
-	err      error // why the stream ended early (nil when we closed it)
+
+	// With -rooms (see layout.go): the subscriber's own transport and
+	// room, and messages of other rooms that reached it.
+	tr      transport
+	room    int32
+	kind    uint8 // index into the pool's kindLat
+	foreign int64
+	err     error // why the stream ended early (nil when we closed it)
 }
 
 // pool runs the subscribers, spread round-robin over one transport per
@@ -37,6 +44,11 @@ type pool struct {
 	subs     []sub
 	messages int64
 	runStart int64 // unix nanos; bench texts sent before it are not ours
+
+	// postRoom, with -rooms, is the room of each post: deliveries are
+	// then checked by room and ID order (deliverRoom), not by bitset.
+	postRoom func(seq int64) int
+	kindLat  []Histogram // latency by transport, with -rooms
 
 	lat     *Histogram  // publish-to-delivery latency, ns
 	nodeLat []Histogram // the same, per node
@@ -138,7 +150,11 @@ func (p *pool) run(ctx context.Context, s *sub) {
 		<-p.sem
 		p.handshakes.Done()
 	}
-	st, err := p.trs[s.node].open(ctx)
+	tr := s.tr
+	if tr == nil {
+		tr = p.trs[s.node]
+	}
+	st, err := tr.open(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -168,7 +184,11 @@ func (p *pool) run(ctx context.Context, s *sub) {
 			}
 			continue
 		}
-		p.deliver(s, f)
+		if p.postRoom != nil {
+			p.deliverRoom(s, f)
+		} else {
+			p.deliver(s, f)
+		}
 	}
 }
 
