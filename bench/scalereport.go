@@ -30,6 +30,7 @@ type ScaleReport struct {
 	Nodes       []ScaleNodeReport `json:"nodes"`
 	Watched     []WatchedReport   `json:"watched,omitempty"`
 	Client      *ClientReport     `json:"client,omitempty"` // the subscriber processes, summed
+	Poster      *ClientReport     `json:"poster,omitempty"` // the parent process (posting), with -procs > 1
 	Machine     *MachineReport    `json:"machine,omitempty"`
 	Saturation  string            `json:"saturation,omitempty"`
 
@@ -89,6 +90,7 @@ type ScaleNodeReport struct {
 	RSSIdleKB        int64            `json:"rss_idle_kb,omitempty"`
 	RSSAfterKB       int64            `json:"rss_after_kb,omitempty"`
 	RSSPerConnBytes  float64          `json:"rss_per_conn_bytes,omitempty"`
+	CPUSubscribeUs   float64          `json:"cpu_per_subscribe_us,omitempty"` // node CPU from before to idle, per subscriber
 	CPUSeconds       float64          `json:"cpu_seconds,omitempty"`
 	CPUPercent       float64          `json:"cpu_percent,omitempty"` // of one core
 	CPUPerDeliveryUs float64          `json:"cpu_per_delivery_us,omitempty"`
@@ -260,6 +262,9 @@ func (rep *ScaleReport) fill(r *scaleRunner) {
 				if nr.Subscribed > 0 {
 					nr.RSSPerConnBytes = math1(float64(i.rssKB-b.rssKB) * 1024 / float64(nr.Subscribed))
 				}
+				if nr.Subscribed > 0 {
+					nr.CPUSubscribeUs = math1((i.cpuSeconds() - b.cpuSeconds()) * 1e6 / float64(nr.Subscribed))
+				}
 				cpu := a.cpuSeconds() - i.cpuSeconds()
 				nr.CPUSeconds = round3(cpu)
 				if wall > 0 {
@@ -288,6 +293,10 @@ func (rep *ScaleReport) fill(r *scaleRunner) {
 		}
 	}
 	rep.Client = &ClientReport{CPUSeconds: round3(ccpu), CPUPercent: math1(100 * ccpu / wall), Cores: runtime.NumCPU()}
+	if r.idle.self != nil && r.after.self != nil {
+		pcpu := r.after.self.cpuSeconds() - r.idle.self.cpuSeconds()
+		rep.Poster = &ClientReport{CPUSeconds: round3(pcpu), CPUPercent: math1(100 * pcpu / wall), Cores: runtime.NumCPU()}
+	}
 	if tot := r.after.total - r.idle.total; tot > 0 {
 		rep.Machine = &MachineReport{Cores: runtime.NumCPU(), BusyPercent: math1(100 * float64(r.after.busy-r.idle.busy) / float64(tot))}
 	}
@@ -310,8 +319,21 @@ func (rep *ScaleReport) saturation() string {
 	if rep.Client != nil {
 		uses = append(uses, use{"the bench subscribers", rep.Client.CPUPercent})
 	}
+	if rep.Poster != nil {
+		uses = append(uses, use{"the bench poster", rep.Poster.CPUPercent})
+	}
 	for _, w := range rep.Watched {
 		uses = append(uses, use{w.Name, w.CPUPercent})
+	}
+	if m := rep.Machine; m != nil {
+		// What the machine spent beyond the processes above: other
+		// processes (other work on a shared machine) and the kernel's
+		// time not charged to a process.
+		rest := m.BusyPercent * float64(m.Cores)
+		for _, u := range uses {
+			rest -= u.pct
+		}
+		uses = append(uses, use{"everything else", max(rest, 0)})
 	}
 	sort.Slice(uses, func(a, b int) bool { return uses[a].pct > uses[b].pct })
 	var parts []string
@@ -396,6 +418,18 @@ func (rep *ScaleReport) writeText(w interface{ Write([]byte) (int, error) }) err
 	}
 	if c := rep.Client; c != nil {
 		p("client      subscriber processes: %.1f CPU s, %.0f%% of a core\n", c.CPUSeconds, c.CPUPercent)
+	}
+	if c := rep.Poster; c != nil {
+		p("            poster (this process): %.1f CPU s, %.0f%% of a core\n", c.CPUSeconds, c.CPUPercent)
+	}
+	var subUs []string
+	for _, n := range rep.Nodes {
+		if n.CPUSubscribeUs > 0 {
+			subUs = append(subUs, fmt.Sprintf("%.0f", n.CPUSubscribeUs))
+		}
+	}
+	if len(subUs) > 0 {
+		p("subscribing node CPU per subscriber (µs): %s\n", strings.Join(subUs, " "))
 	}
 	if rep.Saturation != "" {
 		p("saturation  %s\n", rep.Saturation)

@@ -38,6 +38,7 @@ type scaleSample struct {
 	watch       []int64       // CPU ticks per -watch name
 	watchProcs  []int
 	members     []*procSample // per member
+	self        *procSample   // this process: the posters
 	busy, total int64         // machine CPU ticks
 }
 
@@ -239,6 +240,9 @@ func (r *scaleRunner) sample() *scaleSample {
 		} else {
 			s.members = append(s.members, nil)
 		}
+	}
+	if ps, err := sampleProc("self"); err == nil && r.cfg.procs > 1 {
+		s.self = &ps
 	}
 	s.busy, s.total, _ = machineCPU()
 	return s
