@@ -90,12 +90,17 @@ type ScaleNodeReport struct {
 	RSSIdleKB        int64            `json:"rss_idle_kb,omitempty"`
 	RSSAfterKB       int64            `json:"rss_after_kb,omitempty"`
 	RSSPerConnBytes  float64          `json:"rss_per_conn_bytes,omitempty"`
-	CPUSubscribeUs   float64          `json:"cpu_per_subscribe_us,omitempty"` // node CPU from before to idle, per subscriber
+	CPUSubscribeUs   float64          `json:"cpu_per_subscribe_us,omitempty"` // node CPU while subscribing, per subscriber
 	CPUSeconds       float64          `json:"cpu_seconds,omitempty"`
 	CPUPercent       float64          `json:"cpu_percent,omitempty"` // of one core
 	CPUPerDeliveryUs float64          `json:"cpu_per_delivery_us,omitempty"`
-	FDs              int64            `json:"fds,omitempty"` // open when idle
-	FDLimit          int64            `json:"fd_limit,omitempty"`
+	// With -idle: the node's CPU while every connection was open and
+	// nothing was posted (heartbeats, pings, re-polls, timers), and the
+	// CPU per delivery above that baseline.
+	IdleCPUPercent          float64 `json:"idle_cpu_percent,omitempty"`
+	CPUPerDeliveryAboveIdle float64 `json:"cpu_per_delivery_above_idle_us,omitempty"`
+	FDs                     int64   `json:"fds,omitempty"` // open when idle
+	FDLimit                 int64   `json:"fd_limit,omitempty"`
 }
 
 // WatchedReport is the CPU of the processes named in -watch.
@@ -262,8 +267,8 @@ func (rep *ScaleReport) fill(r *scaleRunner) {
 				if nr.Subscribed > 0 {
 					nr.RSSPerConnBytes = math1(float64(i.rssKB-b.rssKB) * 1024 / float64(nr.Subscribed))
 				}
-				if nr.Subscribed > 0 {
-					nr.CPUSubscribeUs = math1((i.cpuSeconds() - b.cpuSeconds()) * 1e6 / float64(nr.Subscribed))
+				if sb := r.subscribed; sb != nil && sb.nodes[n] != nil && nr.Subscribed > 0 {
+					nr.CPUSubscribeUs = math1((sb.nodes[n].cpuSeconds() - b.cpuSeconds()) * 1e6 / float64(nr.Subscribed))
 				}
 				cpu := a.cpuSeconds() - i.cpuSeconds()
 				nr.CPUSeconds = round3(cpu)
@@ -272,6 +277,15 @@ func (rep *ScaleReport) fill(r *scaleRunner) {
 				}
 				if nr.Delivered > 0 {
 					nr.CPUPerDeliveryUs = round3(cpu * 1e6 / float64(nr.Delivered))
+				}
+				if sb := r.subscribed; sb != nil && sb.nodes[n] != nil {
+					if iw := i.at.Sub(sb.at).Seconds(); iw >= 1 {
+						rate := (i.cpuSeconds() - sb.nodes[n].cpuSeconds()) / iw
+						nr.IdleCPUPercent = math1(100 * rate)
+						if nr.Delivered > 0 && wall > 0 {
+							nr.CPUPerDeliveryAboveIdle = round3(max(cpu-rate*wall, 0) * 1e6 / float64(nr.Delivered))
+						}
+					}
 				}
 			}
 			nr.FDs, nr.FDLimit = r.idle.fds[n], r.idle.limits[n]
@@ -430,6 +444,15 @@ func (rep *ScaleReport) writeText(w interface{ Write([]byte) (int, error) }) err
 	}
 	if len(subUs) > 0 {
 		p("subscribing node CPU per subscriber (µs): %s\n", strings.Join(subUs, " "))
+	}
+	var idle []string
+	for _, n := range rep.Nodes {
+		if n.IdleCPUPercent > 0 {
+			idle = append(idle, fmt.Sprintf("%.1f%%/%.1fµs", n.IdleCPUPercent, n.CPUPerDeliveryAboveIdle))
+		}
+	}
+	if len(idle) > 0 {
+		p("idle nodes CPU (all connections open, no posts) / CPU per delivery above it: %s\n", strings.Join(idle, " "))
 	}
 	if rep.Saturation != "" {
 		p("saturation  %s\n", rep.Saturation)

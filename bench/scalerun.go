@@ -27,7 +27,7 @@ type scaleRunner struct {
 	members []member
 	acked   []atomic.Int64 // acknowledged posts per room
 
-	before, idle, after *scaleSample
+	before, subscribed, idle, after *scaleSample
 }
 
 // scaleSample is one reading of everything -rooms reports on.
@@ -150,6 +150,7 @@ func (r *scaleRunner) steps(ctx context.Context) error {
 	if ready.Subscribed == 0 {
 		return errors.New("bench: no subscription succeeded")
 	}
+	r.subscribed = r.sample()
 	if cfg.idle > 0 {
 		r.logf("idling %s before sampling", cfg.idle)
 		select {
