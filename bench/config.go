@@ -120,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.rawSources, "source-addrs", "", "with -rooms: local addresses the subscribers dial from, one per process in turn: a list or a range (127.0.0.2-127.0.0.7)")
 	fs.Int64Var(&c.seed, "seed", 1, "with -rooms: seed of the posts' room draw")
 	fs.IntVar(&c.child, "child", -1, "internal: run as subscriber process `j` of -procs (started by the parent)")
-	fs.StringVar(&c.rawWatch, "watch", "", "with -rooms: comma-separated process names (e.g. postgres,nats-server) whose CPU the report gives, summed over their processes")
+	fs.StringVar(&c.rawWatch, "watch", "", "with -rooms: comma-separated process names (e.g. postgres,nats-server) whose CPU the report gives, summed over their processes; name:text also requires text in the command line (postgres:mydb: that database's backends)")
 	fs.DurationVar(&c.pollTimeout, "poll-timeout", 0, "with -transport poll: how long the server may hold each poll (sent as timeout=); 0 leaves it to the server")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

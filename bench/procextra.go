@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // fdCount returns how many files process pid has open and its soft
@@ -44,11 +45,15 @@ func parseLimitsNoFile(b []byte) (int64, error) {
 }
 
 // cpuOfNamed returns the CPU time (clock ticks) of every process whose
-// command name (/proc/<pid>/comm) is name, summed, and their number.
-// Processes that exited since the last call take their time with them:
-// compare two calls only for long-lived processes (a database's server
-// and its pooled backends, a message broker).
+// command name (/proc/<pid>/comm) is name, summed, and their number. A
+// name of the form "comm:text" also requires text in the process's
+// command line: "postgres:scale_bench" is the backends serving that
+// database, whose process titles name it. Processes that exited since
+// the last call take their time with them: compare two calls only for
+// long-lived processes (a database's server and its pooled backends, a
+// message broker).
 func cpuOfNamed(name string) (ticks int64, procs int) {
+	comm, text, _ := strings.Cut(name, ":")
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, 0
@@ -58,9 +63,15 @@ func cpuOfNamed(name string) (ticks int64, procs int) {
 		if pid[0] < '0' || pid[0] > '9' {
 			continue
 		}
-		comm, err := os.ReadFile("/proc/" + pid + "/comm")
-		if err != nil || string(bytes.TrimSpace(comm)) != name {
+		c, err := os.ReadFile("/proc/" + pid + "/comm")
+		if err != nil || string(bytes.TrimSpace(c)) != comm {
 			continue
+		}
+		if text != "" {
+			cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+			if err != nil || !bytes.Contains(cmdline, []byte(text)) {
+				continue
+			}
 		}
 		stat, err := os.ReadFile("/proc/" + pid + "/stat")
 		if err != nil {

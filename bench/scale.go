@@ -66,7 +66,7 @@ func (c *config) checkRooms() error {
 	}
 	for _, w := range strings.Split(c.rawWatch, ",") {
 		if w = strings.TrimSpace(w); w != "" {
-			if strings.ContainsAny(w, "/\n") || len(w) > 15 {
+			if comm, _, _ := strings.Cut(w, ":"); comm == "" || strings.ContainsAny(comm, "/\n") || len(comm) > 15 {
 				return fmt.Errorf("-watch %q: process names are up to 15 characters, no '/'", w)
 			}
 			c.watch = append(c.watch, w)

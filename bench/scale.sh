@@ -79,7 +79,7 @@ echo "nodes:$PIDS ($URLS); logs in $OUT" >&2
 set --
 if [ "${JSON:-0}" = 1 ]; then set -- -json; fi
 status=0
-"$PARLEY" bench -url "$URLS" -pid "$(echo $PIDS | tr ' ' ,)" -watch postgres,nats-server \
+"$PARLEY" bench -url "$URLS" -pid "$(echo $PIDS | tr ' ' ,)" -watch "postgres,postgres:$DBNAME,nats-server" \
   -subs "$SUBS" -rooms "$ROOMS" -room-min "${ROOM_MIN:-10}" -room-max "${ROOM_MAX:-10000}" -mix "$MIX" \
   -rate "$RATE" -duration "$DURATION" -posters "$POSTERS" -procs "$PROCS" -source-addrs "$SOURCES" \
   -idle "${IDLE:-10s}" -timeout "${TIMEOUT:-60s}" -connect-timeout "${CONNECT_TIMEOUT:-60s}" \
