@@ -67,7 +67,7 @@ Examples:
   parley bench -subs 0 -messages 50000 -posters 16
   parley bench -url http://a:8081,http://b:8082,http://c:8083 -subs 3000 -messages 1000 -rate 100
   parley bench -url $URLS -pid $PIDS -subs 100000 -rooms 1000 -mix sse=60,ws=30,poll=10 \
-      -rate 200 -duration 60s -posters 32 -procs 6 -source-addrs 127.0.0.2-127.0.0.7 (bench/scale.sh)
+      -rate 200 -duration 60s -posters 64 -procs 6 -source-addrs 127.0.0.2-127.0.0.7 (bench/scale.sh)
 
 With several -url nodes (a cluster), subscribers are spread over them in
 turn and posters post to the first; the report gives delivery latency for

@@ -27,6 +27,7 @@ type sub struct {
 	seen     []uint64
 	node     int // index into the pool's transports (-url)
 	ready    bool
+	err      error // why the stream ended early (nil when we closed it)
 
 	// With -rooms (see layout.go): the subscriber's own transport and
 	// room, and messages of other rooms that reached it.
@@ -34,7 +35,6 @@ type sub struct {
 	room    int32
 	kind    uint8 // index into the pool's kindLat
 	foreign int64
-	err     error // why the stream ended early (nil when we closed it)
 }
 
 // pool runs the subscribers, spread round-robin over one transport per
