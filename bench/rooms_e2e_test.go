@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parley-chat/parley/bench"
@@ -32,6 +33,39 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
+}
+
+func newRoomsServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv, err := server.New(context.Background(), server.Config{
+		DB:                 filepath.Join(t.TempDir(), "parley.db"),
+		RoomCreationBurst:  100,
+		MaxRoomsPerCreator: -1,
+		MaxConnsPerClient:  -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		srv.Close()
+	})
+	return ts
+}
+
+// Children whose subscriptions all fail (their source address is not
+// this machine's) end the run with an error, without hanging.
+func TestRoomsChildrenFail(t *testing.T) {
+	ts := newRoomsServer(t)
+	var stdout, stderr bytes.Buffer
+	err := bench.Command(context.Background(), []string{
+		"-url", ts.URL, "-subs", "20", "-rooms", "2", "-room-min", "1", "-messages", "5",
+		"-procs", "2", "-source-addrs", "192.0.2.1", "-connect-timeout", "2s",
+	}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "no subscription succeeded") {
+		t.Fatalf("error %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
 }
 
 // A many-rooms run against the real server, split over two child
