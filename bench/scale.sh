@@ -19,9 +19,11 @@
 # (6), PROCS (6), SOURCES (127.0.0.2-127.0.0.7; use another range for a run
 # right after one: the last run's ports linger in TIME_WAIT), NOFILE
 # (20000), PORT base (19300: nodes on PORT+1.., metrics on PORT+51..),
-# ROUTING (interest), IDLE (10s), TIMEOUT (60s), CONNECT_TIMEOUT (60s), CONCURRENCY
-# (handshakes in flight per process, 100), JSON (1: a JSON report),
-# OUT (a directory for the logs and the report; default a new temporary one).
+# DEBUG (1: each node serves /debug/pprof/ on PORT+71..), ROUTING
+# (interest), IDLE (10s), TIMEOUT (60s), CONNECT_TIMEOUT (60s),
+# CONCURRENCY (handshakes in flight per process, 100), JSON (1: a JSON
+# report), OUT (a directory for the logs and the report; default a new
+# temporary one).
 set -eu
 if [ -z "${SCALE_LOCKED:-}" ]; then
   SCALE_LOCKED=1 exec flock /tmp/parley-bench.lock "$0" "$@"
@@ -61,7 +63,7 @@ while [ "$i" -le "$NODES" ]; do
     --metrics-addr 127.0.0.1:$((PORT + 50 + i)) --db "$PGURL/$DBNAME?sslmode=disable" \
     --broker "$NATS" --cluster "scale$$" --routing "$ROUTING" --node "scale$i" \
     --rate-limit 0 --room-burst 100000 --max-rooms-per-creator -1 --max-conns-per-client -1 \
-    --log-level warn) >"$OUT/node$i.log" 2>&1 &
+    --log-level warn ${DEBUG:+--debug-addr 127.0.0.1:$((PORT + 70 + i))}) >"$OUT/node$i.log" 2>&1 &
   PIDS="$PIDS $!"
   URLS="$URLS${URLS:+,}http://127.0.0.1:$((PORT + i))"
   i=$((i + 1))
