@@ -336,7 +336,15 @@ func (rep *ScaleReport) saturation() string {
 	if rep.Poster != nil {
 		uses = append(uses, use{"the bench poster", rep.Poster.CPUPercent})
 	}
+	watched := map[string]bool{}
 	for _, w := range rep.Watched {
+		watched[w.Name] = true
+	}
+	for _, w := range rep.Watched {
+		// "postgres:mydb" is part of "postgres" when both are watched.
+		if comm, _, sub := strings.Cut(w.Name, ":"); sub && watched[comm] {
+			continue
+		}
 		uses = append(uses, use{w.Name, w.CPUPercent})
 	}
 	if m := rep.Machine; m != nil {
