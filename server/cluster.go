@@ -98,7 +98,10 @@ func (s *Server) joinCluster(ctx context.Context, cfg Config, local *poll.Waterm
 		Advanced: local.Raise,
 		Start:    lastID,
 		Interest: byInterest,
-		Logger:   cfg.Logger,
+		// Following no room, the node detaches: it receives nothing of
+		// the other nodes' rooms until a subscriber arrives.
+		Head:   s.store.LastID,
+		Logger: cfg.Logger,
 	})
 	b, err := natsbroker.Connect(ctx, natsbroker.Config{
 		URL:           cfg.Broker,

@@ -66,13 +66,24 @@ func TestClusterRoutesByInterest(t *testing.T) {
 // A node that starts following a room while it is being posted to, on
 // another node, delivers every message after the client's cursor exactly
 // once and in order; a long-poll for a room the node never followed
-// resumes from the store and is woken by the next post.
+// resumes from the store and is woken by the next post. The node either
+// follows another room already, or nothing at all (detached: it hears
+// nothing of the cluster until this subscriber).
 func TestClusterFollowsARoomMidStream(t *testing.T) {
+	t.Run("following another room", func(t *testing.T) { testFollowsARoomMidStream(t, true) })
+	t.Run("following nothing", func(t *testing.T) { testFollowsARoomMidStream(t, false) })
+}
+
+func testFollowsARoomMidStream(t *testing.T, busy bool) {
 	nodes := startCluster(t, 2, servicetest.NATS(t))
 	a, b := nodes[0], nodes[1]
 	createRoom(t, a, "late")
 	createRoom(t, a, "noise")
-	b.subscribe("rooms=lobby", "") // B follows something else already
+	if busy {
+		b.subscribe("rooms=lobby", "") // B follows something else already
+	} else if v, _ := metricstest.Scrape(t, b.srv.MetricsHandler()).Value("parley_cluster_shards_followed", nil); v != 0 {
+		t.Fatalf("B follows %v shards before its first subscriber, want 0", v)
+	}
 
 	const posts = 60
 	var (

@@ -240,6 +240,12 @@ type interest struct {
 	mu     sync.Mutex
 	topics map[string]int
 	shards map[shard.ID]*following
+
+	// subMu serialises starting and dropping shards, so that the
+	// sequencer's Follow and Unfollow, and the announcement subscription
+	// of a detachable sequencer, change in one order.
+	subMu   sync.Mutex
+	batches *natsgo.Subscription // the announcements, while attached (detachable sequencer only)
 }
 
 // following is one followed shard.
@@ -285,26 +291,52 @@ func (in *interest) follow(topics []string) {
 		waits = append(waits, f.ready)
 	}
 	in.mu.Unlock()
-	for _, s := range starts {
-		in.b.cfg.Sequencer.Follow(s.sh)
-		sub, err := in.b.conn.Subscribe(in.b.shardSubject(s.sh)+".*", in.b.receiveShard(s.sh))
-		if err != nil {
-			// The sequencer follows the shard: its events come from the
-			// store, late but complete.
-			in.b.cfg.Logger.Warn("subscribing to a NATS shard subject failed; its events will be read from the store", "shard", s.sh, "err", err)
+	if len(starts) > 0 {
+		in.subMu.Lock()
+		seq := in.b.cfg.Sequencer
+		// A detached sequencer starts from the store's last committed ID,
+		// read once the subscriptions are in place; an attached one
+		// follows from its last accounted ID, before them.
+		attach := seq.Detached()
+		if attach && in.batches == nil {
+			sub, err := in.b.conn.Subscribe(in.b.subject, in.b.receiveAnnouncement)
+			if err != nil {
+				// Batches of other shards then open gaps that the store
+				// fills: late but complete.
+				in.b.cfg.Logger.Warn("subscribing to NATS batch announcements failed; the store will fill their place", "err", err)
+			}
+			in.batches = sub
 		}
-		in.mu.Lock()
-		s.f.sub = sub
-		in.mu.Unlock()
-	}
-	if len(starts) > 0 && in.b.conn.IsConnected() {
-		// Wait until the server has the subscriptions, so that what is
-		// published from now on comes over NATS: events would otherwise
-		// wait for a gap fill from the store, and signals be lost. (Cut
-		// off from NATS, events come from the store anyway: no wait.)
-		if err := in.b.conn.FlushTimeout(time.Second); err != nil {
-			in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
+		for _, s := range starts {
+			if !attach {
+				seq.Follow(s.sh)
+			}
+			sub, err := in.b.conn.Subscribe(in.b.shardSubject(s.sh)+".*", in.b.receiveShard(s.sh))
+			if err != nil {
+				// The sequencer follows the shard: its events come from
+				// the store, late but complete.
+				in.b.cfg.Logger.Warn("subscribing to a NATS shard subject failed; its events will be read from the store", "shard", s.sh, "err", err)
+			}
+			in.mu.Lock()
+			s.f.sub = sub
+			in.mu.Unlock()
 		}
+		if in.b.conn.IsConnected() {
+			// Wait until the server has the subscriptions, so that what
+			// is published from now on comes over NATS: events would
+			// otherwise wait for a gap fill from the store, and signals
+			// be lost. (Cut off from NATS, events come from the store
+			// anyway: no wait.)
+			if err := in.b.conn.FlushTimeout(time.Second); err != nil {
+				in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
+			}
+		}
+		if attach {
+			for _, s := range starts {
+				seq.Follow(s.sh)
+			}
+		}
+		in.subMu.Unlock()
 	}
 	for _, s := range starts {
 		close(s.f.ready)
@@ -357,6 +389,8 @@ func (in *interest) drop(now time.Time) {
 		sub *natsgo.Subscription
 	}
 	var list []gone
+	in.subMu.Lock()
+	defer in.subMu.Unlock()
 	in.mu.Lock()
 	for sh, f := range in.shards {
 		if f.topics > 0 || now.Sub(f.idle) < in.b.cfg.Linger {
@@ -379,9 +413,21 @@ func (in *interest) drop(now time.Time) {
 		// followed whatever the order.
 		in.b.cfg.Sequencer.Unfollow(g.sh)
 	}
+	// Following nothing, a detached sequencer needs no announcements.
+	// (A shard still starting attaches again; it waits for subMu.)
+	if in.batches != nil && in.b.cfg.Sequencer.Detached() {
+		_ = in.batches.Unsubscribe()
+		in.batches = nil
+	}
 }
 
 func (in *interest) close() {
 	close(in.stop)
 	<-in.done
+	in.subMu.Lock()
+	defer in.subMu.Unlock()
+	if in.batches != nil {
+		_ = in.batches.Unsubscribe()
+		in.batches = nil
+	}
 }

@@ -20,11 +20,24 @@ type interestNode struct {
 
 func startInterestNode(t *testing.T, url, subject string, log *sharedLog, linger time.Duration) *interestNode {
 	t.Helper()
+	return startInterestNodeWith(t, url, subject, log, linger, nil)
+}
+
+// startDetachableNode starts a node whose sequencer detaches while it
+// follows nothing.
+func startDetachableNode(t *testing.T, url, subject string, log *sharedLog, linger time.Duration) *interestNode {
+	t.Helper()
+	return startInterestNodeWith(t, url, subject, log, linger, log.head)
+}
+
+func startInterestNodeWith(t *testing.T, url, subject string, log *sharedLog, linger time.Duration, head func(context.Context) (int64, error)) *interestNode {
+	t.Helper()
 	n := &interestNode{node: &node{out: make(chan *parley.Event, 1000), signals: make(chan *parley.Event, 100)}}
 	n.seq = ordering.New(ordering.Config{
 		Log:      log,
 		Deliver:  func(evs []*parley.Event) { sendAll(n.out, evs) },
 		Interest: true,
+		Head:     head,
 		Grace:    time.Hour, // gaps in these tests must be filled by NATS
 		Poll:     time.Hour,
 	})

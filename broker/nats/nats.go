@@ -18,7 +18,10 @@
 //     receives. A node subscribes only to the shards of the topics its hub
 //     has subscribers for (Follow, Unfollow), so a room nobody on the node
 //     follows costs it one small announcement per batch. Signals go to
-//     SUBJECT.shard.N.signals alike.
+//     SUBJECT.shard.N.signals alike. A node that follows no shard at all,
+//     with a sequencer that can detach (ordering.Config.Head), does not
+//     receive the announcements either: it receives nothing of the other
+//     nodes' rooms until its first subscriber.
 package nats
 
 import (
@@ -151,9 +154,13 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("connecting to NATS at %s: %w (is nats-server running? check --broker)", redact(cfg.URL), err)
 	}
 	b.conn = conn
-	if cfg.ByInterest {
+	switch {
+	case cfg.ByInterest && seq.Detachable():
+		// The announcements are received only while the node follows
+		// a shard (see interest.follow).
+	case cfg.ByInterest:
 		b.sub, err = conn.Subscribe(b.subject, b.receiveAnnouncement)
-	} else {
+	default:
 		b.sub, err = conn.Subscribe(b.subject, b.receive)
 		if err == nil {
 			b.signalSub, err = conn.Subscribe(b.signalSubject, b.receiveSignal)

@@ -36,6 +36,13 @@ func (l *sharedLog) commit(m parley.Message) *parley.Event {
 	return parley.EventFor(m)
 }
 
+// head returns the last committed ID.
+func (l *sharedLog) head(context.Context) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int64(len(l.msgs)), nil
+}
+
 func (l *sharedLog) Since(_ context.Context, after int64, limit int) ([]parley.Message, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

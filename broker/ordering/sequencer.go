@@ -21,6 +21,16 @@
 // none of them costs one announcement and nothing else. A shard followed
 // from now on is followed from the last accounted ID: everything at or
 // below it is in the store, where a new subscriber's replay reads it.
+//
+// Detached (Config.Head set): a node routed by interest that follows no
+// shard at all needs nothing from the other nodes, so its broker stops
+// receiving their announcements, and the sequencer accounts for every ID
+// it sees at once and never reads the store. The Follow that ends it
+// reads the store's last committed ID H, after the broker receives the
+// shard and the announcements again, and starts there: every ID at or
+// below H is in the store (IDs are dense and committed in order), and
+// a commit above H was not visible to that read, so it is published
+// after it, to subscriptions already in place.
 package ordering
 
 import (
@@ -59,6 +69,10 @@ type Config struct {
 	// and expects batches to be announced (see Announce); without it
 	// every event is delivered.
 	Interest bool
+	// Head, with Interest, returns the store's last committed ID. Given
+	// it, the sequencer is detached while it follows no shard (see the
+	// package doc and Detached).
+	Head func(context.Context) (int64, error)
 	// Grace is how long a gap may wait for the broker to fill it before
 	// the store is read; default DefaultGrace.
 	Grace time.Duration
@@ -83,6 +97,8 @@ type Sequencer struct {
 	highest   atomic.Int64  // highest ID offered, announced or read
 	filled    atomic.Uint64 // events read from the store, not brought by the broker
 	fillFails atomic.Uint64 // failed reads of the store
+
+	detached atomic.Bool
 
 	// Owned by run.
 	last      int64
@@ -159,6 +175,7 @@ func New(cfg Config) *Sequencer {
 	}
 	s.delivered.Store(cfg.Start)
 	s.highest.Store(cfg.Start)
+	s.detached.Store(s.detachable())
 	go s.run()
 	return s
 }
@@ -204,8 +221,21 @@ func (s *Sequencer) send(in input) {
 // Follow adds sh to the followed shards (with Interest; it counts: each
 // Follow needs its own Unfollow). It returns once the sequencer follows
 // it: every event of sh above Delivered() is delivered from then on,
-// while those at or below it are in the store.
+// while those at or below it are in the store. A detached sequencer
+// reads Config.Head first: call it only once the broker receives sh's
+// events and the announcements.
 func (s *Sequencer) Follow(sh shard.ID) { s.changeFollow(sh, 1) }
+
+// Detached reports whether the sequencer follows no shard and has
+// Config.Head: it then needs no announcements (see the package doc).
+// Only Follow and Unfollow change it.
+func (s *Sequencer) Detached() bool { return s.detached.Load() }
+
+// Detachable reports whether the sequencer is ever detached: Interest
+// with Config.Head.
+func (s *Sequencer) Detachable() bool { return s.detachable() }
+
+func (s *Sequencer) detachable() bool { return s.cfg.Interest && s.cfg.Head != nil }
 
 // Unfollow undoes one Follow.
 func (s *Sequencer) Unfollow(sh shard.ID) { s.changeFollow(sh, -1) }
@@ -288,12 +318,16 @@ func (s *Sequencer) run() {
 		case op := <-s.follow:
 			s.changeFollowed(op)
 		case <-s.kick:
-			s.fill()
+			if !s.detached.Load() {
+				s.fill()
+			}
 		case <-gap.C:
 			gapArmed = false
 			s.fill()
 		case <-ticker.C:
-			s.fill()
+			if !s.detached.Load() {
+				s.fill()
+			}
 		case d := <-s.poll:
 			ticker.Reset(d)
 		case reply := <-s.barrier:
@@ -319,16 +353,51 @@ func (s *Sequencer) run() {
 }
 
 func (s *Sequencer) changeFollowed(op followOp) {
+	defer close(op.done)
 	n := s.followed[op.shard] + op.delta
 	if n <= 0 {
 		delete(s.followed, op.shard)
 	} else {
 		s.followed[op.shard] = n
 	}
+	switch {
+	case !s.detachable():
+	case len(s.followed) == 0 && !s.detached.Load():
+		s.detached.Store(true)
+		s.skipAll(s.highest.Load())
+		return
+	case len(s.followed) > 0 && s.detached.Load():
+		s.detached.Store(false)
+		s.attach()
+	}
 	// A range that waited for nothing may now wait for this shard's
 	// part, and one that waited for it may be complete.
 	s.flush(nil)
-	close(op.done)
+}
+
+// attach starts following after a detached time: from the store's last
+// committed ID, everything at or below it being in the store.
+func (s *Sequencer) attach() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	head, err := s.cfg.Head(ctx)
+	cancel()
+	if err != nil {
+		// The announcements from now on open a gap down to the last
+		// accounted ID, which the store fills later.
+		s.cfg.Logger.Warn("reading the last committed ID to follow a shard; the gap will be read from the store", "after", s.last, "err", err)
+		s.fillFails.Add(1)
+		return
+	}
+	s.skipAll(head)
+}
+
+// skipAll accounts for every ID up to id without delivering anything:
+// they are all committed, and nothing followed needs them from here.
+func (s *Sequencer) skipAll(id int64) {
+	s.saw(id)
+	s.last = max(s.last, id)
+	s.tidy()
+	s.deliver(nil)
 }
 
 // gapWait is how long a gap waits before the log is read: the grace, and
@@ -353,6 +422,19 @@ func (s *Sequencer) saw(id int64) {
 
 // accept records what arrived and delivers the run that is now complete.
 func (s *Sequencer) accept(in input) {
+	if s.detached.Load() {
+		// Nothing is followed: every ID seen, and so every lower one, is
+		// committed and needed by no one here.
+		top := int64(0)
+		for _, ev := range in.events {
+			top = max(top, ev.ID())
+		}
+		for _, r := range in.ranges {
+			top = max(top, r.Last)
+		}
+		s.skipAll(top)
+		return
+	}
 	switch in.kind {
 	case inputComplete:
 		// Each run of consecutive IDs is a complete range.
