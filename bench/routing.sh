@@ -9,8 +9,10 @@
 # Environment: PARLEY (binary, default /tmp/parley), PGURL (server, default
 # postgres://postgres@127.0.0.1:5432), NATS (default nats://127.0.0.1:4222),
 # SUBS per node (100), RATE posts/s per node (200; 0: as fast as possible),
-# POSTERS per node (4), MESSAGES per node (6000),
-# PORT base (8190).
+# POSTERS per node (4), MESSAGES per node (6000), PORT base (8190: node i
+# listens on PORT+i, its metrics on PORT+10+i, its pprof on PORT+20+i),
+# DBNAME (parley_routing_bench), PROFILE (set: a CPU profile of n5),
+# QUIET (set: n5 holds one subscriber of lobby, a room nobody posts to).
 set -eu
 ROUTING=${1:?usage: bench/routing.sh interest|all}
 PARLEY=${PARLEY:-/tmp/parley}
@@ -20,8 +22,9 @@ SUBS=${SUBS:-100}
 RATE=${RATE:-200}
 MESSAGES=${MESSAGES:-6000}
 PORT=${PORT:-8190}
-DBNAME=parley_routing_bench
+DBNAME=${DBNAME:-parley_routing_bench}
 OUT=$(mktemp -d)
+echo "output in $OUT" >&2
 TICK=$(getconf CLK_TCK)
 
 psql "$PGURL/postgres" -qc "DROP DATABASE IF EXISTS $DBNAME" -c "CREATE DATABASE $DBNAME" >/dev/null
@@ -30,17 +33,25 @@ cleanup() { for p in $PIDS; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/
 trap cleanup EXIT INT TERM
 
 for i in 1 2 3 4 5; do
-  "$PARLEY" serve --addr 127.0.0.1:$((PORT + i)) --metrics-addr 127.0.0.1:$((PORT + 100 + i)) \
+  "$PARLEY" serve --addr 127.0.0.1:$((PORT + i)) --metrics-addr 127.0.0.1:$((PORT + 10 + i)) \
     --db "$PGURL/$DBNAME?sslmode=disable" --broker "$NATS" --cluster "routing$$" --routing "$ROUTING" --announce-every "${ANNOUNCE:-5ms}" \
-    --node "n$i" --rate-limit 0 --log-level warn --debug-addr 127.0.0.1:$((PORT + 200 + i)) >"$OUT/node$i.log" 2>&1 &
+    --node "n$i" --rate-limit 0 --log-level warn --debug-addr 127.0.0.1:$((PORT + 20 + i)) >"$OUT/node$i.log" 2>&1 &
   PIDS="$PIDS $!"
 done
 for i in 1 2 3 4 5; do
   until curl -fs "http://127.0.0.1:$((PORT + i))/healthz" >/dev/null; do sleep 0.1; done
 done
 
+if [ -n "${QUIET:-}" ]; then
+  # n5 serves one quiet room: a subscriber, no posts. It then follows a
+  # shard, as a node serving rooms of its own does.
+  curl -fsN "http://127.0.0.1:$((PORT + 5))/api/events?rooms=lobby" >/dev/null 2>&1 &
+  PIDS="$PIDS $!"
+  sleep 1
+fi
+
 cpu() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
-set -- $PIDS
+set -- $(echo $PIDS | cut -d' ' -f1-5)
 # Idle baseline: what each node spends with no traffic at all (timers,
 # presence announcements), over IDLE seconds.
 IDLE=${IDLE:-10}
@@ -58,18 +69,19 @@ done
 if [ -n "${PROFILE:-}" ]; then
   # A CPU profile of n5 (serving nothing) while the others post.
   sleep 5
-  curl -fs -o "$OUT/n5.pprof" "http://127.0.0.1:$((PORT + 205))/debug/pprof/profile?seconds=15" &&
+  curl -fs -o "$OUT/n5.pprof" "http://127.0.0.1:$((PORT + 25))/debug/pprof/profile?seconds=15" &&
     go tool pprof -top -nodecount 25 "$OUT/n5.pprof" 2>/dev/null | head -32
 fi
 for b in $BENCHES; do wait "$b" || echo "bench $b failed: see $OUT" >&2; done
 secs=$(echo "$(date +%s.%N) - $start" | bc)
-echo "routing=$ROUTING nodes=5 (n5 serves nothing) subs/node=$SUBS rate/node=$RATE msg/s messages/node=$MESSAGES wall=${secs}s"
+N5=nothing; [ -z "${QUIET:-}" ] || N5="one quiet room"
+echo "routing=$ROUTING nodes=5 (n5 serves $N5) subs/node=$SUBS rate/node=$RATE msg/s messages/node=$MESSAGES wall=${secs}s"
 n=1; for p in "$@"; do
   eval "b=\$before$n"
   used=$(echo "$(cpu "$p") - $b" | bc)
-  recv=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_events_received_total/ {print $2}')
-  shards=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_shards_followed/ {print $2}')
-  msgs=$(curl -fs "http://127.0.0.1:$((PORT + 100 + n))/metrics" | awk '/^parley_cluster_nats_messages_received_total/ {print $2}')
+  recv=$(curl -fs "http://127.0.0.1:$((PORT + 10 + n))/metrics" | awk '/^parley_cluster_events_received_total/ {print $2}')
+  shards=$(curl -fs "http://127.0.0.1:$((PORT + 10 + n))/metrics" | awk '/^parley_cluster_shards_followed/ {print $2}')
+  msgs=$(curl -fs "http://127.0.0.1:$((PORT + 10 + n))/metrics" | awk '/^parley_cluster_nats_messages_received_total/ {print $2}')
   eval "i=\$idle$n"
   base=$(echo "scale=2; $i * $secs / $IDLE" | bc)
   line="n$n cpu=${used}s ($(echo "scale=1; 100 * $used / $secs" | bc)% of a core; idle baseline ${base}s, above it $(echo "$used - $base" | bc)s) received=$recv nats_msgs=$msgs shards=$shards"
