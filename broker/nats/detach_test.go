@@ -2,6 +2,7 @@ package nats_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -87,4 +88,41 @@ func TestDetachedNodeReceivesNothingUntilItFollows(t *testing.T) {
 	if len(c.out) != 0 {
 		t.Errorf("C delivered %d events after its last subscriber left", len(c.out))
 	}
+}
+
+// Shards started and dropped concurrently, with the node detaching and
+// attaching again many times, leave it consistent: a room followed at
+// the end gets every later event, and the announcements come with it.
+func TestDetachingRacesWithStartingShards(t *testing.T) {
+	url, subject := servicetest.NATS(t), servicetest.Subject()
+	log := &sharedLog{}
+	a := startDetachableNode(t, url, subject, log, time.Hour)
+	c := startDetachableNode(t, url, subject, log, time.Millisecond)
+	a.broker.Follow([]string{"ra"})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 400 {
+				topic := fmt.Sprint("r", g, "-", i%3)
+				c.broker.Follow([]string{topic})
+				c.broker.Unfollow([]string{topic})
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 60 {
+			publish(t, a, log.commit(parley.Message{Room: "ra", Text: "noise"}))
+		}
+	})
+	wg.Wait()
+	c.broker.Follow([]string{"mine"})
+	other := log.commit(parley.Message{Room: "ra", Text: "not for C"})
+	mine := log.commit(parley.Message{Room: "mine", Text: "for C"})
+	publish(t, a, other)
+	publish(t, a, mine)
+	got := expect(t, "C", c.out, mine.ID()) // nothing was posted to the rooms of the race
+	if got[0].Message.Text != "for C" {
+		t.Errorf("C got %q", got[0].Message.Text)
+	}
+	waitFor(t, "C to account for every ID", func() bool { return c.seq.Delivered() == mine.ID() })
 }

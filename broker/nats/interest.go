@@ -241,10 +241,12 @@ type interest struct {
 	topics map[string]int
 	shards map[shard.ID]*following
 
-	// subMu serialises starting and dropping shards, so that the
-	// sequencer's Follow and Unfollow, and the announcement subscription
-	// of a detachable sequencer, change in one order.
-	subMu   sync.Mutex
+	// subMu orders starting and dropping shards: shards start under its
+	// read lock while the sequencer is attached; attaching a detached
+	// sequencer and dropping shards (which may detach it) hold it
+	// exclusively, so that the sequencer's Follow and Unfollow and the
+	// announcement subscription change in one order.
+	subMu   sync.RWMutex
 	batches *natsgo.Subscription // the announcements, while attached (detachable sequencer only)
 }
 
@@ -265,12 +267,14 @@ func newInterest(b *Broker) *interest {
 	return in
 }
 
+// starting is a shard that gained its first topic.
+type starting struct {
+	sh shard.ID
+	f  *following
+}
+
 func (in *interest) follow(topics []string) {
-	type start struct {
-		sh shard.ID
-		f  *following
-	}
-	var starts []start
+	var starts []starting
 	var waits []chan struct{}
 	in.mu.Lock()
 	for _, t := range topics {
@@ -283,7 +287,7 @@ func (in *interest) follow(topics []string) {
 		if f == nil {
 			f = &following{ready: make(chan struct{})}
 			in.shards[sh] = f
-			starts = append(starts, start{sh, f})
+			starts = append(starts, starting{sh, f})
 		}
 		if in.topics[t] == 1 {
 			f.topics++
@@ -292,57 +296,76 @@ func (in *interest) follow(topics []string) {
 	}
 	in.mu.Unlock()
 	if len(starts) > 0 {
-		in.subMu.Lock()
-		seq := in.b.cfg.Sequencer
-		// A detached sequencer starts from the store's last committed ID,
-		// read once the subscriptions are in place; an attached one
-		// follows from its last accounted ID, before them.
-		attach := seq.Detached()
-		if attach && in.batches == nil {
-			sub, err := in.b.conn.Subscribe(in.b.subject, in.b.receiveAnnouncement)
-			if err != nil {
-				// Batches of other shards then open gaps that the store
-				// fills: late but complete.
-				in.b.cfg.Logger.Warn("subscribing to NATS batch announcements failed; the store will fill their place", "err", err)
-			}
-			in.batches = sub
-		}
-		for _, s := range starts {
-			if !attach {
-				seq.Follow(s.sh)
-			}
-			sub, err := in.b.conn.Subscribe(in.b.shardSubject(s.sh)+".*", in.b.receiveShard(s.sh))
-			if err != nil {
-				// The sequencer follows the shard: its events come from
-				// the store, late but complete.
-				in.b.cfg.Logger.Warn("subscribing to a NATS shard subject failed; its events will be read from the store", "shard", s.sh, "err", err)
-			}
-			in.mu.Lock()
-			s.f.sub = sub
-			in.mu.Unlock()
-		}
-		if in.b.conn.IsConnected() {
-			// Wait until the server has the subscriptions, so that what
-			// is published from now on comes over NATS: events would
-			// otherwise wait for a gap fill from the store, and signals
-			// be lost. (Cut off from NATS, events come from the store
-			// anyway: no wait.)
-			if err := in.b.conn.FlushTimeout(time.Second); err != nil {
-				in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
-			}
-		}
-		if attach {
-			for _, s := range starts {
-				seq.Follow(s.sh)
-			}
-		}
-		in.subMu.Unlock()
+		in.start(starts)
 	}
 	for _, s := range starts {
 		close(s.f.ready)
 	}
 	for _, w := range waits {
 		<-w
+	}
+}
+
+// start subscribes to new shards and makes the sequencer follow them.
+// Shards start side by side while the sequencer is attached; attaching a
+// detached one, and dropping shards, happen one at a time.
+func (in *interest) start(starts []starting) {
+	seq := in.b.cfg.Sequencer
+	in.subMu.RLock()
+	if !seq.Detached() {
+		// Dropping (the only way back to detached) waits for the lock.
+		defer in.subMu.RUnlock()
+		in.subscribe(starts, false)
+		return
+	}
+	in.subMu.RUnlock()
+	in.subMu.Lock()
+	defer in.subMu.Unlock()
+	in.subscribe(starts, seq.Detached())
+}
+
+// subscribe subscribes to the shards of starts. A detached sequencer
+// (attach) starts from the store's last committed ID, read once the
+// subscriptions and the announcements' are in place; an attached one
+// follows from its last accounted ID, before them.
+func (in *interest) subscribe(starts []starting, attach bool) {
+	seq := in.b.cfg.Sequencer
+	if attach && in.batches == nil {
+		sub, err := in.b.conn.Subscribe(in.b.subject, in.b.receiveAnnouncement)
+		if err != nil {
+			// Batches of other shards then open gaps that the store
+			// fills: late but complete.
+			in.b.cfg.Logger.Warn("subscribing to NATS batch announcements failed; the store will fill their place", "err", err)
+		}
+		in.batches = sub
+	}
+	for _, s := range starts {
+		if !attach {
+			seq.Follow(s.sh)
+		}
+		sub, err := in.b.conn.Subscribe(in.b.shardSubject(s.sh)+".*", in.b.receiveShard(s.sh))
+		if err != nil {
+			// The sequencer follows the shard: its events come from the
+			// store, late but complete.
+			in.b.cfg.Logger.Warn("subscribing to a NATS shard subject failed; its events will be read from the store", "shard", s.sh, "err", err)
+		}
+		in.mu.Lock()
+		s.f.sub = sub
+		in.mu.Unlock()
+	}
+	if in.b.conn.IsConnected() {
+		// Wait until the server has the subscriptions, so that what is
+		// published from now on comes over NATS: events would otherwise
+		// wait for a gap fill from the store, and signals be lost. (Cut
+		// off from NATS, events come from the store anyway: no wait.)
+		if err := in.b.conn.FlushTimeout(time.Second); err != nil {
+			in.b.cfg.Logger.Warn("NATS did not confirm new shard subscriptions; their events may come from the store", "err", err)
+		}
+	}
+	if attach {
+		for _, s := range starts {
+			seq.Follow(s.sh)
+		}
 	}
 }
 
