@@ -160,6 +160,8 @@ type Hold struct {
 	e        *entry
 	done     chan struct{} // closed when superseded or ended
 	released bool          // guarded by r.mu
+	finished bool          // done is closed; guarded by r.mu
+	after    func()        // run once done closes (AfterDone); guarded by r.mu
 }
 
 // ID returns the session's ID.
@@ -168,6 +170,43 @@ func (h *Hold) ID() string { return h.e.id }
 // Done is closed when a newer Hold of the same session starts, or when the
 // session ends: the request should then answer at once.
 func (h *Hold) Done() <-chan struct{} { return h.done }
+
+// AfterDone arranges for f to run in its own goroutine once Done is
+// closed, at once if it already is: a request that waits without a
+// goroutine of its own (a long-poll held in a registry) learns of it this
+// way. A hold has at most one such function; a later call replaces it.
+// StopAfterDone cancels it.
+func (h *Hold) AfterDone(f func()) {
+	r := h.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h.finished {
+		go f()
+		return
+	}
+	h.after = f
+}
+
+// StopAfterDone prevents the AfterDone call and reports whether it did
+// so (false: it has started, or there was none).
+func (h *Hold) StopAfterDone() bool {
+	r := h.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	stopped := h.after != nil
+	h.after = nil
+	return stopped
+}
+
+// finishLocked closes h's Done channel and starts its AfterDone function.
+func (h *Hold) finishLocked() {
+	h.finished = true
+	close(h.done)
+	if f := h.after; f != nil {
+		h.after = nil
+		go f()
+	}
+}
 
 // Hold starts a request of the session id, creating a new session when id
 // is empty, unknown or already gone (the caller tells the client the new
@@ -198,7 +237,7 @@ func (r *Registry) Hold(id string) (*Hold, error) {
 		r.idle.remove(e)
 	}
 	if e.current != nil {
-		close(e.current.done) // superseded
+		e.current.finishLocked() // superseded
 	}
 	h := &Hold{r: r, e: e, done: make(chan struct{})}
 	e.current = h
@@ -303,7 +342,7 @@ func (r *Registry) endLocked(e *entry) {
 		r.idle.remove(e)
 	}
 	if e.current != nil {
-		close(e.current.done)
+		e.current.finishLocked()
 		e.current = nil
 	}
 }

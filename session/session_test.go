@@ -270,3 +270,51 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A request held without a goroutine learns through AfterDone that its
+// hold was superseded, ended or closed; a stopped call never runs.
+func TestAfterDone(t *testing.T) {
+	r, _, _ := newRegistry(t, 0)
+	ran := make(chan string, 4)
+
+	superseded, _ := r.Hold("")
+	superseded.AfterDone(func() { ran <- "superseded" })
+	newer, _ := r.Hold(superseded.ID())
+	if got := <-ran; got != "superseded" {
+		t.Fatalf("AfterDone ran %q", got)
+	}
+
+	stopped, _ := r.Hold("")
+	stopped.AfterDone(func() { ran <- "stopped" })
+	if !stopped.StopAfterDone() {
+		t.Fatal("StopAfterDone of a pending call = false")
+	}
+	if stopped.StopAfterDone() {
+		t.Error("second StopAfterDone = true")
+	}
+
+	newer.AfterDone(func() { ran <- "ended" })
+	r.End(newer.ID())
+	if got := <-ran; got != "ended" {
+		t.Fatalf("AfterDone ran %q, want ended", got)
+	}
+	// Already done: it runs at once.
+	newer.AfterDone(func() { ran <- "late" })
+	if got := <-ran; got != "late" {
+		t.Fatalf("AfterDone ran %q, want late", got)
+	}
+
+	closing, _ := r.Hold("")
+	closing.AfterDone(func() { ran <- "closed" })
+	r.Close()
+	if got := <-ran; got != "closed" {
+		t.Fatalf("AfterDone ran %q, want closed", got)
+	}
+	select {
+	case got := <-ran:
+		t.Errorf("unexpected call %q (a stopped one?)", got)
+	default:
+	}
+	stopped.Release()
+	superseded.Release()
+}
