@@ -91,6 +91,10 @@ type Handler struct {
 	presence *present
 	reads    *coalescer // merges identical store reads
 	waiting  gauge      // polls held, waiting for an event
+	raw      gauge      // polls held raw and not yet answered (or dropped)
+
+	listenersMu sync.Mutex
+	listeners   map[*http.Server]*Listener // by the server they feed
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: new polls are refused
@@ -118,15 +122,16 @@ func New(h *hub.Hub, store parley.Store, rooms stream.RoomChecker, sessions *ses
 		return nil, fmt.Errorf("poll timeout %v is longer than the maximum poll timeout %v: raise the maximum or lower the timeout", cfg.Timeout, cfg.MaxTimeout)
 	}
 	return &Handler{
-		presence: &present{p: cfg.Presence, by: make(map[string]owned)},
-		hub:      h,
-		store:    store,
-		rooms:    rooms,
-		sessions: sessions,
-		cfg:      cfg,
-		log:      cfg.Logger,
-		reads:    newCoalescer(readTimeout),
-		done:     make(chan struct{}),
+		presence:  &present{p: cfg.Presence, by: make(map[string]owned)},
+		hub:       h,
+		store:     store,
+		rooms:     rooms,
+		sessions:  sessions,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		reads:     newCoalescer(readTimeout),
+		listeners: make(map[*http.Server]*Listener),
+		done:      make(chan struct{}),
 	}, nil
 }
 
@@ -193,16 +198,26 @@ func (h *Handler) servePoll(w http.ResponseWriter, r *http.Request, writeErr Err
 		fail(err)
 		return
 	}
-	defer release()
 	hold, err := h.sessions.Hold(req.session)
 	if err != nil {
+		release()
 		fail(err)
 		return
 	}
-	defer hold.Release()
 	h.presence.poll(hold.ID(), authn.From(r.Context()), req.rooms)
 
-	events, cursor, err := h.round(r.Context(), req, hold)
+	var events []*parley.Event
+	var cursor int64
+	if l := h.rawListener(r, req); l != nil {
+		var taken bool
+		events, cursor, err, taken = h.roundRaw(w, r, l, req, hold, release, writeErr)
+		if taken {
+			return // the held poll answers, releases and gives the connection back
+		}
+	} else {
+		events, cursor, err = h.round(r.Context(), req, hold)
+	}
+	defer release()
 	if err == nil {
 		h.cfg.Counters.Delivered(len(events))
 	}
@@ -237,12 +252,14 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, writeErr Er
 // Close answers every held poll at once (no events, the same cursor), so
 // that an HTTP server's Shutdown is not held up, and refuses new polls. It
 // closes the session registry: that ends every hold, which is what
-// releases the held polls.
+// releases the held polls. It returns once the polls held raw have been
+// answered (http.Server.Shutdown does not wait for hijacked connections).
 func (h *Handler) Close() {
 	h.closeOnce.Do(func() {
 		close(h.done)
 		h.sessions.Close()
 	})
+	_ = h.raw.await(context.Background(), func(n int) bool { return n == 0 })
 }
 
 // Waiting returns the number of polls held, waiting for an event.
@@ -252,4 +269,17 @@ func (h *Handler) Waiting() int { return h.waiting.value() }
 // ends. Tests use it to post only once a poll is known to wait.
 func (h *Handler) AwaitWaiting(ctx context.Context, n int) error {
 	return h.waiting.await(ctx, func(v int) bool { return v >= n })
+}
+
+// HeldRaw returns the number of polls held without a goroutine (see
+// raw.go), answers being written included.
+func (h *Handler) HeldRaw() int { return h.raw.value() }
+
+// AwaitNoneHeld blocks until no poll is held, on either path, or ctx
+// ends.
+func (h *Handler) AwaitNoneHeld(ctx context.Context) error {
+	if err := h.waiting.await(ctx, func(v int) bool { return v == 0 }); err != nil {
+		return err
+	}
+	return h.raw.await(ctx, func(v int) bool { return v == 0 })
 }
