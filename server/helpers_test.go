@@ -38,7 +38,12 @@ func startNode(t *testing.T, cfg server.Config) *node {
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	n := &node{t: t, srv: srv, ts: httptest.NewServer(srv.Handler()), db: cfg.DB}
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	// As parley serve does: held polls give their connections back to the
+	// server through its listener.
+	ts.Listener = srv.Listener(ts.Config, ts.Listener)
+	ts.Start()
+	n := &node{t: t, srv: srv, ts: ts, db: cfg.DB}
 	t.Cleanup(n.stop)
 	return n
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"time"
@@ -460,6 +461,16 @@ func (s *Server) AuditCounts() []audit.Count { return s.audit.Counts() }
 // Handler returns the node's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Listener wraps ln, on which hs serves Handler, so that held long-polls
+// cost no goroutine: a poll held on one of its plain HTTP/1.1 connections
+// is taken over from net/http while it waits, and its connection comes
+// back to hs through this listener after the answer (see
+// poll.Handler.Listener). Without it every held poll keeps net/http's
+// goroutines and buffers.
+func (s *Server) Listener(hs *http.Server, ln net.Listener) net.Listener {
+	return s.poll.Listener(hs, ln)
+}
+
 // CloseStreams ends every push stream so that clients reconnect; call it
 // when an HTTP server's Shutdown begins (http.Server.RegisterOnShutdown).
 func (s *Server) CloseStreams() {
@@ -478,6 +489,13 @@ func (s *Server) Streams() int { return s.events.Streams() }
 
 // Pollers returns the number of long-polls held, waiting for an event.
 func (s *Server) Pollers() int { return s.poll.Waiting() }
+
+// RawPollers returns the number of long-polls held without a goroutine
+// (on a connection taken over from net/http; see Listener).
+func (s *Server) RawPollers() int { return s.poll.HeldRaw() }
+
+// AwaitNoPollers blocks until no long-poll is held, or ctx ends.
+func (s *Server) AwaitNoPollers(ctx context.Context) error { return s.poll.AwaitNoneHeld(ctx) }
 
 // AwaitPollers blocks until at least n long-polls are held waiting, or ctx
 // ends; tests post only once a poll is known to wait.

@@ -440,7 +440,7 @@ func (s *testServer) start() {
 	}
 	s.srv = srv
 	s.ts = httptest.NewUnstartedServer(srv.Handler())
-	s.ts.Listener = ln
+	s.ts.Listener = srv.Listener(s.ts.Config, ln) // as parley serve: held polls without a goroutine
 	s.ts.Start()
 	s.addr = ln.Addr().String()
 }

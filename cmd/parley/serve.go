@@ -324,6 +324,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		refusal = nil
 	}
 	ln = connlimit.NewListener(ln, refusal, log)
+	if hs.TLSConfig == nil {
+		// Held long-polls give their connections back to hs through it.
+		ln = srv.Listener(hs, ln)
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if hs.TLSConfig != nil {
