@@ -158,9 +158,9 @@ func (r *Registry) Lease() time.Duration { return r.lease }
 type Hold struct {
 	r        *Registry
 	e        *entry
-	done     chan struct{} // closed when superseded or ended
+	done     chan struct{} // closed when superseded or ended; made by Done, guarded by r.mu
 	released bool          // guarded by r.mu
-	finished bool          // done is closed; guarded by r.mu
+	finished bool          // superseded or ended; guarded by r.mu
 	after    func()        // run once done closes (AfterDone); guarded by r.mu
 }
 
@@ -169,7 +169,19 @@ func (h *Hold) ID() string { return h.e.id }
 
 // Done is closed when a newer Hold of the same session starts, or when the
 // session ends: the request should then answer at once.
-func (h *Hold) Done() <-chan struct{} { return h.done }
+func (h *Hold) Done() <-chan struct{} {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	if h.done == nil {
+		// Made when first asked for: a poll held without a goroutine
+		// uses AfterDone and never needs one.
+		h.done = make(chan struct{})
+		if h.finished {
+			close(h.done)
+		}
+	}
+	return h.done
+}
 
 // AfterDone arranges for f to run in its own goroutine once Done is
 // closed, at once if it already is: a request that waits without a
@@ -201,7 +213,9 @@ func (h *Hold) StopAfterDone() bool {
 // finishLocked closes h's Done channel and starts its AfterDone function.
 func (h *Hold) finishLocked() {
 	h.finished = true
-	close(h.done)
+	if h.done != nil {
+		close(h.done)
+	}
 	if f := h.after; f != nil {
 		h.after = nil
 		go f()
@@ -239,7 +253,7 @@ func (r *Registry) Hold(id string) (*Hold, error) {
 	if e.current != nil {
 		e.current.finishLocked() // superseded
 	}
-	h := &Hold{r: r, e: e, done: make(chan struct{})}
+	h := &Hold{r: r, e: e}
 	e.current = h
 	e.holds++
 	r.mu.Unlock()

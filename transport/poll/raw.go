@@ -47,13 +47,13 @@ type heldPoll struct {
 	conn     net.Conn
 	rc       syscall.RawConn // nil: the client's closing is not watched
 	fd       int
-	leftover []byte      // read by net/http past the poll: a pipelined request
-	header   http.Header // the response's header, as the middleware left it
+	leftover []byte   // read by net/http past the poll: a pipelined request
+	header   []string // the response's header as the middleware left it: name, value, name, value...
 
 	// For an error answer (a revoked credential): the error writer and
 	// what it needs of the request.
 	writeErr ErrorWriter
-	who      parley.Identity
+	who      *parley.Identity // nil: anonymous
 	remote   string
 
 	mu       sync.Mutex // guards everything below
@@ -114,8 +114,11 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 		evs, cursor, err := h.round(r.Context(), req, hold)
 		return evs, cursor, err, false
 	}
-	p.conn, p.header, p.release, p.writeErr = conn, w.Header(), release, writeErr
-	p.who, p.remote = authn.From(r.Context()), r.RemoteAddr
+	p.conn, p.release, p.writeErr, p.remote = conn, release, writeErr, r.RemoteAddr
+	p.header = flatten(w.Header())
+	if who := authn.From(r.Context()); who.Name != "" || who.Kind != parley.Anonymous {
+		p.who = &who
+	}
 	if n := brw.Reader.Buffered(); n > 0 {
 		p.leftover = make([]byte, n)
 		_, _ = brw.Reader.Read(p.leftover)
@@ -280,7 +283,7 @@ func (p *heldPoll) answer() {
 	}
 	// As on the goroutine path: the lease runs from the answer.
 	p.hold.Release()
-	rw := &rawResponse{header: p.header}
+	rw := &rawResponse{header: unflatten(p.header)}
 	if err != nil {
 		if parley.ErrorCode(err) == parley.EUnauthorized {
 			h.sessions.End(p.hold.ID())
@@ -294,10 +297,13 @@ func (p *heldPoll) answer() {
 
 // fail answers err as servePoll's fail does.
 func (p *heldPoll) fail(w http.ResponseWriter, err error) {
-	r := (&http.Request{
+	r := &http.Request{
 		Method: http.MethodGet, URL: &url.URL{Path: "/api/poll"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: http.Header{}, RemoteAddr: p.remote,
-	}).WithContext(authn.With(context.Background(), p.who))
+	}
+	if p.who != nil {
+		r = r.WithContext(authn.With(context.Background(), *p.who))
+	}
 	if p.req.callback != "" {
 		writeJSONPError(w, r, p.req.callback, p.writeErr, err)
 		return
@@ -334,4 +340,29 @@ func (p *heldPoll) write(rw *rawResponse) {
 		p.l.park(p.conn, p.rc, p.fd, p.leftover)
 	}
 	h.raw.add(-1)
+}
+
+// flatten keeps a header as name, value pairs: a map holding a few
+// entries costs a held poll about ten times more.
+func flatten(h http.Header) []string {
+	n := 0
+	for _, vs := range h {
+		n += 2 * len(vs)
+	}
+	kv := make([]string, 0, n)
+	for k, vs := range h {
+		for _, v := range vs {
+			kv = append(kv, k, v)
+		}
+	}
+	return kv
+}
+
+// unflatten makes a header of flatten's pairs again.
+func unflatten(kv []string) http.Header {
+	h := make(http.Header, len(kv)/2+4) // and the answer's own headers
+	for i := 0; i+1 < len(kv); i += 2 {
+		h[kv[i]] = append(h[kv[i]], kv[i+1])
+	}
+	return h
 }

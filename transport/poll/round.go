@@ -44,11 +44,12 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 	h.waiting.add(1)
 	defer h.waiting.add(-1)
 	var held []*parley.Event
+	done := hold.Done()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, cursor, ctx.Err()
-		case <-hold.Done():
+		case <-done:
 			// A newer poll of the session, the session ended, or the
 			// server is shutting down (Close closes the registry). This
 			// channel is the poll's own: a channel shared by every held
