@@ -20,6 +20,13 @@
 //     or a newer poll of the same session starts: those answer with no
 //     events and the same cursor.
 //
+// A held poll on a plain HTTP/1.1 connection accepted through the
+// handler's Listener has no goroutine while it waits: it is taken over
+// from net/http and answered from the hub, a timer or its session, and
+// its connection then goes back to the same http.Server (see raw.go and
+// listener.go). Elsewhere (TLS, HTTP/2, no Listener) a handler goroutine
+// waits.
+//
 // Subscribing before the store read is what makes successive polls
 // gap-free (DESIGN invariant 3): an event committed after the read is
 // published after the subscribe, so the hub delivers it. Each answer is
