@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -35,9 +36,11 @@ import (
 // back to the Listener, which gives it to the server when the client's
 // next request arrives.
 type heldPoll struct {
-	h   *Handler
-	l   *Listener
-	req request
+	h        *Handler
+	l        *Listener
+	rooms    []string
+	cursor   int64
+	callback string // JSONP
 
 	hold    *session.Hold
 	release func() // the connection limit's place
@@ -98,8 +101,8 @@ func (h *Handler) rawListener(r *http.Request, req request) *Listener {
 // and its place under the limit belong to the heldPoll. If the connection
 // cannot be taken over, the poll runs through round instead.
 func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, req request, hold *session.Hold, release func(), writeErr ErrorWriter) (evs []*parley.Event, cursor int64, err error, taken bool) {
-	p := &heldPoll{h: h, l: l, req: req, hold: hold, fd: -1}
-	p.sub = h.hub.Subscribe(p, req.rooms)
+	p := &heldPoll{h: h, l: l, rooms: detach(req.rooms), cursor: req.cursor, callback: strings.Clone(req.callback), hold: hold, fd: -1}
+	p.sub = h.hub.Subscribe(p, p.rooms)
 	if wm := h.cfg.Watermark; wm == nil || req.cursor < wm.Last() {
 		if evs, err := h.after(r.Context(), req.rooms, req.cursor); err != nil || len(evs) > 0 {
 			p.sub.Cancel()
@@ -156,7 +159,7 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 // blocks: the first event the client has not seen starts the answer in a
 // goroutine of its own, which takes every event that arrived by then.
 func (p *heldPoll) Deliver(ev *parley.Event) {
-	if !ev.Signal() && ev.ID() <= p.req.cursor {
+	if !ev.Signal() && ev.ID() <= p.cursor {
 		return // the client has it
 	}
 	p.mu.Lock()
@@ -263,7 +266,7 @@ func (p *heldPoll) answer() {
 	p.events = nil
 	p.mu.Unlock()
 
-	cursor := p.req.cursor
+	cursor := p.cursor
 	var err error
 	switch {
 	case revoked != "":
@@ -275,7 +278,7 @@ func (p *heldPoll) answer() {
 		// The store has all of it. (The goroutine path waits on when the
 		// store has nothing, which only signals can cause; this answers
 		// with no events and the same cursor instead.)
-		evs, err = h.after(context.Background(), p.req.rooms, cursor)
+		evs, err = h.after(context.Background(), p.rooms, cursor)
 	}
 	if err == nil {
 		cursor = lastID(evs, cursor)
@@ -290,7 +293,7 @@ func (p *heldPoll) answer() {
 		}
 		p.fail(rw, err)
 	} else {
-		h.answer(rw, p.req, p.hold.ID(), evs, cursor)
+		h.answer(rw, request{callback: p.callback}, p.hold.ID(), evs, cursor)
 	}
 	p.write(rw)
 }
@@ -304,8 +307,8 @@ func (p *heldPoll) fail(w http.ResponseWriter, err error) {
 	if p.who != nil {
 		r = r.WithContext(authn.With(context.Background(), *p.who))
 	}
-	if p.req.callback != "" {
-		writeJSONPError(w, r, p.req.callback, p.writeErr, err)
+	if p.callback != "" {
+		writeJSONPError(w, r, p.callback, p.writeErr, err)
 		return
 	}
 	p.writeErr(w, r, err)
@@ -340,6 +343,16 @@ func (p *heldPoll) write(rw *rawResponse) {
 		p.l.park(p.conn, p.rc, p.fd, p.leftover)
 	}
 	h.raw.add(-1)
+}
+
+// detach copies room names out of the request line they were parsed
+// from, which a held poll would otherwise keep whole.
+func detach(rooms []string) []string {
+	out := make([]string, len(rooms))
+	for i, r := range rooms {
+		out[i] = strings.Clone(r)
+	}
+	return out
 }
 
 // flatten keeps a header as name, value pairs: a map holding a few
