@@ -36,7 +36,6 @@ import (
 // back to the Listener, which gives it to the server when the client's
 // next request arrives.
 type heldPoll struct {
-	h        *Handler
 	l        *Listener
 	rooms    []string
 	cursor   int64
@@ -49,21 +48,24 @@ type heldPoll struct {
 
 	conn     net.Conn
 	rc       syscall.RawConn // nil: the client's closing is not watched
-	fd       int
-	leftover []byte   // read by net/http past the poll: a pipelined request
-	header   []string // the response's header as the middleware left it: name, value, name, value...
-
-	// For an error answer (a revoked credential): the error writer and
-	// what it needs of the request.
-	writeErr ErrorWriter
-	who      *parley.Identity // nil: anonymous
-	remote   string
+	header   []string        // the response's header as the middleware left it: name, value, name, value...
+	writeErr ErrorWriter     // for an error answer (a revoked credential)
+	rare     *heldRare       // nil for most polls
+	fd       int32
 
 	mu       sync.Mutex // guards everything below
 	state    uint8
-	events   []*parley.Event // to answer; only events after the cursor, and signals
 	overflow bool            // more than MaxBatch came: the answer reads the store
+	events   []*parley.Event // to answer; only events after the cursor, and signals
 	revoked  string          // why the credentials were revoked
+}
+
+// heldRare is what few held polls need: kept apart, it costs the others
+// nothing. (An idle held poll's size is what issue 12 measures.)
+type heldRare struct {
+	leftover []byte           // read by net/http past the poll: a pipelined request
+	who      *parley.Identity // the caller, when not anonymous (for an error answer)
+	remote   string           // the client's address, when the middleware changed it (a trusted proxy's client)
 }
 
 // heldPoll states.
@@ -101,7 +103,7 @@ func (h *Handler) rawListener(r *http.Request, req request) *Listener {
 // and its place under the limit belong to the heldPoll. If the connection
 // cannot be taken over, the poll runs through round instead.
 func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, req request, hold *session.Hold, release func(), writeErr ErrorWriter) (evs []*parley.Event, cursor int64, err error, taken bool) {
-	p := &heldPoll{h: h, l: l, rooms: detach(req.rooms), cursor: req.cursor, callback: strings.Clone(req.callback), hold: hold, fd: -1}
+	p := &heldPoll{l: l, rooms: detach(req.rooms), cursor: req.cursor, callback: strings.Clone(req.callback), hold: hold, fd: -1}
 	p.sub = h.hub.Subscribe(p, p.rooms)
 	if wm := h.cfg.Watermark; wm == nil || req.cursor < wm.Last() {
 		if evs, err := h.after(r.Context(), req.rooms, req.cursor); err != nil || len(evs) > 0 {
@@ -117,18 +119,25 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 		evs, cursor, err := h.round(r.Context(), req, hold)
 		return evs, cursor, err, false
 	}
-	p.conn, p.release, p.writeErr, p.remote = conn, release, writeErr, r.RemoteAddr
+	p.conn, p.release, p.writeErr = conn, release, writeErr
 	p.header = flatten(w.Header())
+	var rare heldRare
 	if who := authn.From(r.Context()); who.Name != "" || who.Kind != parley.Anonymous {
-		p.who = &who
+		rare.who = &who
+	}
+	if r.RemoteAddr != conn.RemoteAddr().String() {
+		rare.remote = r.RemoteAddr
 	}
 	if n := brw.Reader.Buffered(); n > 0 {
-		p.leftover = make([]byte, n)
-		_, _ = brw.Reader.Read(p.leftover)
+		rare.leftover = make([]byte, n)
+		_, _ = brw.Reader.Read(rare.leftover)
+	}
+	if rare.who != nil || rare.remote != "" || rare.leftover != nil {
+		p.rare = &rare
 	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			if rc.Control(func(fd uintptr) { p.fd = int(fd) }) == nil && p.fd >= 0 {
+			if rc.Control(func(fd uintptr) { p.fd = int32(fd) }) == nil && p.fd >= 0 {
 				p.rc = rc
 			}
 		}
@@ -140,7 +149,7 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 	expire := p.expire
 	p.timer = time.AfterFunc(req.timeout, expire)
 	hold.AfterDone(expire)
-	if p.rc != nil && !l.w.add(p.fd, p) {
+	if p.rc != nil && !l.w.add(int(p.fd), p) {
 		p.rc = nil // not watched: a client that leaves is noticed at the timeout
 	}
 	p.state = heldWaiting
@@ -167,7 +176,7 @@ func (p *heldPoll) Deliver(ev *parley.Event) {
 	switch {
 	case p.state >= heldAnswering || p.overflow || p.revoked != "":
 		return
-	case len(p.events) >= p.h.cfg.MaxBatch:
+	case len(p.events) >= p.l.h.cfg.MaxBatch:
 		// More than one answer holds: all of it is in the store.
 		clear(p.events)
 		p.events = p.events[:0]
@@ -219,7 +228,7 @@ func (p *heldPoll) expire() {
 func (p *heldPoll) readable() {
 	switch peek(p.rc) {
 	case peekNothing:
-		p.l.w.rearm(p.fd, p)
+		p.l.w.rearm(int(p.fd), p)
 	case peekData:
 		// A pipelined request, answered after this poll: the socket is
 		// not watched any more, so the client's leaving now shows at the
@@ -235,9 +244,9 @@ func (p *heldPoll) leave() {
 	p.hold.StopAfterDone()
 	p.sub.Cancel()
 	if p.rc != nil {
-		p.l.w.remove(p.fd, p)
+		p.l.w.remove(int(p.fd), p)
 	}
-	p.h.waiting.add(-1)
+	p.l.h.waiting.add(-1)
 }
 
 // gone drops a poll whose client went away: there is nobody to answer.
@@ -253,13 +262,13 @@ func (p *heldPoll) gone() {
 	p.hold.Release()
 	p.conn.Close()
 	p.release()
-	p.h.raw.add(-1)
+	p.l.h.raw.add(-1)
 }
 
 // answer works out and writes the answer, then parks the connection. It
 // runs once per poll, in a goroutine that may block on the write.
 func (p *heldPoll) answer() {
-	h := p.h
+	h := p.l.h
 	p.leave()
 	p.mu.Lock()
 	evs, overflow, revoked := p.events, p.overflow, p.revoked
@@ -302,10 +311,15 @@ func (p *heldPoll) answer() {
 func (p *heldPoll) fail(w http.ResponseWriter, err error) {
 	r := &http.Request{
 		Method: http.MethodGet, URL: &url.URL{Path: "/api/poll"}, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: http.Header{}, RemoteAddr: p.remote,
+		Header: http.Header{}, RemoteAddr: p.conn.RemoteAddr().String(),
 	}
-	if p.who != nil {
-		r = r.WithContext(authn.With(context.Background(), *p.who))
+	if rare := p.rare; rare != nil {
+		if rare.remote != "" {
+			r.RemoteAddr = rare.remote
+		}
+		if rare.who != nil {
+			r = r.WithContext(authn.With(context.Background(), *rare.who))
+		}
 	}
 	if p.callback != "" {
 		writeJSONPError(w, r, p.callback, p.writeErr, err)
@@ -317,7 +331,7 @@ func (p *heldPoll) fail(w http.ResponseWriter, err error) {
 // write writes the answer and gives the connection back to the Listener,
 // or closes it when the server is shutting down or the write failed.
 func (p *heldPoll) write(rw *rawResponse) {
-	h := p.h
+	h := p.l.h
 	closing := p.l.isClosed()
 	bp := bufPool.Get().(*[]byte)
 	out := rw.appendTo((*bp)[:0], time.Now(), closing)
@@ -340,7 +354,11 @@ func (p *heldPoll) write(rw *rawResponse) {
 	case closing:
 		p.conn.Close()
 	default:
-		p.l.park(p.conn, p.rc, p.fd, p.leftover)
+		var leftover []byte
+		if p.rare != nil {
+			leftover = p.rare.leftover
+		}
+		p.l.park(p.conn, p.rc, int(p.fd), leftover)
 	}
 	h.raw.add(-1)
 }
@@ -356,8 +374,14 @@ func detach(rooms []string) []string {
 }
 
 // flatten keeps a header as name, value pairs: a map holding a few
-// entries costs a held poll about ten times more.
+// entries costs a held poll about ten times more. The usual header (the
+// CORS middleware's Vary alone) is shared.
 func flatten(h http.Header) []string {
+	if len(h) == 1 {
+		if vs := h["Vary"]; len(vs) == 1 && vs[0] == "Origin" {
+			return varyOrigin
+		}
+	}
 	n := 0
 	for _, vs := range h {
 		n += 2 * len(vs)
@@ -370,6 +394,10 @@ func flatten(h http.Header) []string {
 	}
 	return kv
 }
+
+// varyOrigin is flatten's shared answer for the usual header; never
+// modified.
+var varyOrigin = []string{"Vary", "Origin"}
 
 // unflatten makes a header of flatten's pairs again.
 func unflatten(kv []string) http.Header {

@@ -25,9 +25,10 @@ type watcher struct {
 	wake [2]int // a pipe: shutdown writes to it to end the loop
 
 	mu      sync.Mutex
-	by      map[int32]watched
-	closing bool // no more adds; the loop ends once by is empty
-	stopped bool // the loop was told to end
+	by      []watched // by descriptor: descriptors are small and dense, a map costs more
+	n       int       // sockets in by
+	closing bool      // no more adds; the loop ends once none is left
+	stopped bool      // the loop was told to end
 }
 
 // watched is a connection in the watcher.
@@ -45,7 +46,7 @@ func newWatcher() *watcher {
 	if err != nil {
 		return nil
 	}
-	w := &watcher{epfd: epfd, by: make(map[int32]watched)}
+	w := &watcher{epfd: epfd}
 	if err := syscall.Pipe2(w.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
 		syscall.Close(epfd)
 		return nil
@@ -83,7 +84,7 @@ func (w *watcher) loop() {
 				w.mu.Unlock()
 				return
 			}
-			if c := w.by[ev.Fd]; c != nil {
+			if c := w.get(int(ev.Fd)); c != nil {
 				ready = append(ready, c)
 			}
 		}
@@ -111,15 +112,27 @@ func (w *watcher) add(fd int, c watched) bool {
 	if syscall.EpollCtl(w.epfd, syscall.EPOLL_CTL_ADD, fd, &ev) != nil {
 		return false
 	}
-	w.by[int32(fd)] = c
+	if fd >= len(w.by) {
+		w.by = append(w.by, make([]watched, fd+1-len(w.by))...)
+	}
+	w.by[fd] = c
+	w.n++
 	return true
+}
+
+// get returns the socket fd's connection, nil if none; under w.mu.
+func (w *watcher) get(fd int) watched {
+	if fd < 0 || fd >= len(w.by) {
+		return nil
+	}
+	return w.by[fd]
 }
 
 // rearm makes a socket that reported report again when it can be read.
 func (w *watcher) rearm(fd int, c watched) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.by[int32(fd)] != c {
+	if w.get(fd) != c {
 		return false
 	}
 	ev := syscall.EpollEvent{Events: watchEvents, Fd: int32(fd)}
@@ -130,11 +143,12 @@ func (w *watcher) rearm(fd int, c watched) bool {
 func (w *watcher) remove(fd int, c watched) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.by[int32(fd)] != c {
+	if w.get(fd) != c {
 		return
 	}
 	_ = syscall.EpollCtl(w.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
-	delete(w.by, int32(fd))
+	w.by[fd] = nil
+	w.n--
 	w.stopIfDoneLocked()
 }
 
@@ -151,7 +165,7 @@ func (w *watcher) close() {
 }
 
 func (w *watcher) stopIfDoneLocked() {
-	if w.closing && len(w.by) == 0 && !w.stopped {
+	if w.closing && w.n == 0 && !w.stopped {
 		w.stopped = true
 		_, _ = syscall.Write(w.wake[1], []byte{0})
 	}
