@@ -128,21 +128,31 @@ func TestRawPollAnsweredByMessage(t *testing.T) {
 	n.awaitNoPollers()
 }
 
+// A held poll times out with no events and the same cursor, both with
+// the server's default timeout (polls in one deadline list) and with one
+// it asked for (a timer of its own).
 func TestRawPollTimesOutEmpty(t *testing.T) {
-	n := startNode(t, server.Config{})
+	n := startNode(t, server.Config{PollTimeout: 300 * time.Millisecond})
 	last := n.post("lobby", "ada", "old").ID
-	c := dialHTTP(t, n.addr())
-	c.send(fmt.Sprintf("/api/poll?rooms=lobby&cursor=%d&timeout=0.2", last))
-	n.awaitPollers(1)
-	if got := n.srv.RawPollers(); got != 1 {
-		t.Fatalf("%d polls held raw, want 1", got)
+	for _, timeout := range []string{"", "&timeout=0.2"} {
+		conns := make([]*httpConn, 3)
+		for i := range conns {
+			conns[i] = dialHTTP(t, n.addr())
+			conns[i].send(fmt.Sprintf("/api/poll?rooms=lobby&cursor=%d%s", last, timeout))
+		}
+		n.awaitPollers(len(conns))
+		if got := n.srv.RawPollers(); got != len(conns) {
+			t.Fatalf("%q: %d polls held raw, want %d", timeout, got, len(conns))
+		}
+		for _, c := range conns {
+			_, body := c.read()
+			var a pollAnswer
+			if err := json.Unmarshal(body, &a); err != nil || a.Events == nil || len(a.Events) != 0 || a.Cursor != last {
+				t.Fatalf("%q: timed-out poll answered %s (%v), want no events and cursor %d", timeout, body, err, last)
+			}
+		}
+		n.awaitNoPollers()
 	}
-	_, body := c.read()
-	var a pollAnswer
-	if err := json.Unmarshal(body, &a); err != nil || a.Events == nil || len(a.Events) != 0 || a.Cursor != last {
-		t.Fatalf("timed-out poll answered %s (%v), want no events and cursor %d", body, err, last)
-	}
-	n.awaitNoPollers()
 }
 
 // A client that closes its connection while its poll is held frees the

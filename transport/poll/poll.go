@@ -95,10 +95,11 @@ type Handler struct {
 	cfg      Config
 	log      *slog.Logger
 
-	presence *present
-	reads    *coalescer // merges identical store reads
-	waiting  gauge      // polls held, waiting for an event
-	raw      gauge      // polls held raw and not yet answered (or dropped)
+	presence  *present
+	reads     *coalescer // merges identical store reads
+	waiting   gauge      // polls held, waiting for an event
+	raw       gauge      // polls held raw and not yet answered (or dropped)
+	deadlines *deadlines // raw polls' timeouts
 
 	listenersMu sync.Mutex
 	listeners   map[*http.Server]*Listener // by the server they feed
@@ -137,6 +138,7 @@ func New(h *hub.Hub, store parley.Store, rooms stream.RoomChecker, sessions *ses
 		cfg:       cfg,
 		log:       cfg.Logger,
 		reads:     newCoalescer(readTimeout),
+		deadlines: newDeadlines(cfg.Timeout),
 		listeners: make(map[*http.Server]*Listener),
 		done:      make(chan struct{}),
 	}, nil

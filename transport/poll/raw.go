@@ -44,7 +44,11 @@ type heldPoll struct {
 	hold    *session.Hold
 	release func() // the connection limit's place
 	sub     *hub.Subscription
-	timer   *time.Timer
+	timer   *time.Timer // the timeout when not the default; nil otherwise (see deadlines)
+
+	// In the deadlines list (the default timeout), guarded by its mutex.
+	prev, next *heldPoll
+	deadline   time.Duration
 
 	conn     net.Conn
 	rc       syscall.RawConn // nil: the client's closing is not watched
@@ -52,6 +56,7 @@ type heldPoll struct {
 	writeErr ErrorWriter     // for an error answer (a revoked credential)
 	rare     *heldRare       // nil for most polls
 	fd       int32
+	listed   bool // in the deadlines list; guarded by its mutex
 
 	mu       sync.Mutex // guards everything below
 	state    uint8
@@ -146,9 +151,8 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 	h.raw.add(1)
 	h.waiting.add(1)
 	p.mu.Lock()
-	expire := p.expire
-	p.timer = time.AfterFunc(req.timeout, expire)
-	hold.AfterDone(expire)
+	h.deadlines.add(p, req.timeout)
+	hold.AfterDone(p.expire)
 	if p.rc != nil && !l.w.add(int(p.fd), p) {
 		p.rc = nil // not watched: a client that leaves is noticed at the timeout
 	}
@@ -240,7 +244,7 @@ func (p *heldPoll) readable() {
 
 // leave takes the poll out of everything that could answer it.
 func (p *heldPoll) leave() {
-	p.timer.Stop()
+	p.l.h.deadlines.remove(p)
 	p.hold.StopAfterDone()
 	p.sub.Cancel()
 	if p.rc != nil {
