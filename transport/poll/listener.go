@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -177,25 +176,24 @@ func (l *Listener) idleTimeout() time.Duration {
 type parked struct {
 	l     *Listener
 	conn  net.Conn
-	rc    syscall.RawConn
 	fd    int
 	timer *time.Timer // the idle timeout; nil when there is none
 }
 
 // park keeps conn, whose answer has been written, until its client sends
-// the next request. rc is nil when conn cannot be watched: it goes back
-// to the server at once, as does a connection with bytes already read
+// the next request. A connection that cannot be watched (watch false)
+// goes back to the server at once, as does one with bytes already read
 // from it (leftover, a pipelined request).
-func (l *Listener) park(conn net.Conn, rc syscall.RawConn, fd int, leftover []byte) {
+func (l *Listener) park(conn net.Conn, fd int, watch bool, leftover []byte) {
 	if len(leftover) > 0 {
 		l.handBack(&prefixConn{Conn: conn, prefix: leftover})
 		return
 	}
-	if rc == nil {
+	if !watch {
 		l.handBack(conn)
 		return
 	}
-	p := &parked{l: l, conn: conn, rc: rc, fd: fd}
+	p := &parked{l: l, conn: conn, fd: fd}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -234,7 +232,7 @@ func (l *Listener) signal() {
 
 // readable implements watched.
 func (p *parked) readable() {
-	switch peek(p.rc) {
+	switch peek(p.conn) {
 	case peekNothing:
 		p.l.w.rearm(p.fd, p)
 	case peekData:

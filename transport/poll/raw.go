@@ -36,10 +36,9 @@ import (
 // back to the Listener, which gives it to the server when the client's
 // next request arrives.
 type heldPoll struct {
-	l        *Listener
-	rooms    []string
-	cursor   int64
-	callback string // JSONP
+	l      *Listener
+	rooms  []string
+	cursor int64
 
 	hold    *session.Hold
 	release func() // the connection limit's place
@@ -51,23 +50,24 @@ type heldPoll struct {
 	deadline   time.Duration
 
 	conn     net.Conn
-	rc       syscall.RawConn // nil: the client's closing is not watched
-	header   []string        // the response's header as the middleware left it: name, value, name, value...
-	writeErr ErrorWriter     // for an error answer (a revoked credential)
-	rare     *heldRare       // nil for most polls
+	header   []string    // the response's header as the middleware left it: name, value, name, value...
+	writeErr ErrorWriter // for an error answer (a revoked credential)
+	rare     *heldRare   // nil for most polls
 	fd       int32
+	watched  bool // the socket is in the watcher: the client's closing is noticed
 	listed   bool // in the deadlines list; guarded by its mutex
 
 	mu       sync.Mutex // guards everything below
 	state    uint8
 	overflow bool            // more than MaxBatch came: the answer reads the store
 	events   []*parley.Event // to answer; only events after the cursor, and signals
-	revoked  string          // why the credentials were revoked
+	revoked  *string         // why the credentials were revoked; nil while they are not
 }
 
 // heldRare is what few held polls need: kept apart, it costs the others
 // nothing. (An idle held poll's size is what issue 12 measures.)
 type heldRare struct {
+	callback string           // JSONP
 	leftover []byte           // read by net/http past the poll: a pipelined request
 	who      *parley.Identity // the caller, when not anonymous (for an error answer)
 	remote   string           // the client's address, when the middleware changed it (a trusted proxy's client)
@@ -108,7 +108,7 @@ func (h *Handler) rawListener(r *http.Request, req request) *Listener {
 // and its place under the limit belong to the heldPoll. If the connection
 // cannot be taken over, the poll runs through round instead.
 func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, req request, hold *session.Hold, release func(), writeErr ErrorWriter) (evs []*parley.Event, cursor int64, err error, taken bool) {
-	p := &heldPoll{l: l, rooms: detach(req.rooms), cursor: req.cursor, callback: strings.Clone(req.callback), hold: hold, fd: -1}
+	p := &heldPoll{l: l, rooms: detach(req.rooms), cursor: req.cursor, hold: hold, fd: -1}
 	p.sub = h.hub.Subscribe(p, p.rooms)
 	if wm := h.cfg.Watermark; wm == nil || req.cursor < wm.Last() {
 		if evs, err := h.after(r.Context(), req.rooms, req.cursor); err != nil || len(evs) > 0 {
@@ -126,7 +126,7 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 	}
 	p.conn, p.release, p.writeErr = conn, release, writeErr
 	p.header = flatten(w.Header())
-	var rare heldRare
+	rare := heldRare{callback: strings.Clone(req.callback)}
 	if who := authn.From(r.Context()); who.Name != "" || who.Kind != parley.Anonymous {
 		rare.who = &who
 	}
@@ -137,13 +137,13 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 		rare.leftover = make([]byte, n)
 		_, _ = brw.Reader.Read(rare.leftover)
 	}
-	if rare.who != nil || rare.remote != "" || rare.leftover != nil {
+	if rare.callback != "" || rare.who != nil || rare.remote != "" || rare.leftover != nil {
 		p.rare = &rare
 	}
 	if sc, ok := conn.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			if rc.Control(func(fd uintptr) { p.fd = int32(fd) }) == nil && p.fd >= 0 {
-				p.rc = rc
+			if rc.Control(func(fd uintptr) { p.fd = int32(fd) }) != nil {
+				p.fd = -1
 			}
 		}
 	}
@@ -153,11 +153,11 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 	p.mu.Lock()
 	h.deadlines.add(p, req.timeout)
 	hold.AfterDone(p.expire)
-	if p.rc != nil && !l.w.add(int(p.fd), p) {
-		p.rc = nil // not watched: a client that leaves is noticed at the timeout
-	}
+	// Not watched (no descriptor): a client that leaves is noticed at
+	// the timeout.
+	p.watched = p.fd >= 0 && l.w.add(int(p.fd), p)
 	p.state = heldWaiting
-	now := len(p.events) > 0 || p.overflow || p.revoked != ""
+	now := len(p.events) > 0 || p.overflow || p.revoked != nil
 	if now {
 		p.state = heldAnswering
 	}
@@ -178,7 +178,7 @@ func (p *heldPoll) Deliver(ev *parley.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
-	case p.state >= heldAnswering || p.overflow || p.revoked != "":
+	case p.state >= heldAnswering || p.overflow || p.revoked != nil:
 		return
 	case len(p.events) >= p.l.h.cfg.MaxBatch:
 		// More than one answer holds: all of it is in the store.
@@ -201,7 +201,7 @@ func (p *heldPoll) Revoke(reason string) {
 	if p.state >= heldAnswering {
 		return
 	}
-	p.revoked = reason
+	p.revoked = &reason
 	p.events = nil
 	p.startLocked()
 }
@@ -230,7 +230,7 @@ func (p *heldPoll) expire() {
 
 // readable implements watched: the client sent something or went away.
 func (p *heldPoll) readable() {
-	switch peek(p.rc) {
+	switch peek(p.conn) {
 	case peekNothing:
 		p.l.w.rearm(int(p.fd), p)
 	case peekData:
@@ -247,7 +247,7 @@ func (p *heldPoll) leave() {
 	p.l.h.deadlines.remove(p)
 	p.hold.StopAfterDone()
 	p.sub.Cancel()
-	if p.rc != nil {
+	if p.watched {
 		p.l.w.remove(int(p.fd), p)
 	}
 	p.l.h.waiting.add(-1)
@@ -282,10 +282,10 @@ func (p *heldPoll) answer() {
 	cursor := p.cursor
 	var err error
 	switch {
-	case revoked != "":
+	case revoked != nil:
 		// Logged out, session ended, key revoked or token expired: the
 		// next poll would be refused too.
-		err = parley.Errorf(parley.EUnauthorized, "%s: log in again", revoked)
+		err = parley.Errorf(parley.EUnauthorized, "%s: log in again", *revoked)
 	case overflow:
 		h.cfg.Counters.Overflowed()
 		// The store has all of it. (The goroutine path waits on when the
@@ -306,9 +306,17 @@ func (p *heldPoll) answer() {
 		}
 		p.fail(rw, err)
 	} else {
-		h.answer(rw, request{callback: p.callback}, p.hold.ID(), evs, cursor)
+		h.answer(rw, request{callback: p.jsonp()}, p.hold.ID(), evs, cursor)
 	}
 	p.write(rw)
+}
+
+// jsonp returns the poll's JSONP callback, "" for JSON.
+func (p *heldPoll) jsonp() string {
+	if p.rare == nil {
+		return ""
+	}
+	return p.rare.callback
 }
 
 // fail answers err as servePoll's fail does.
@@ -325,8 +333,8 @@ func (p *heldPoll) fail(w http.ResponseWriter, err error) {
 			r = r.WithContext(authn.With(context.Background(), *rare.who))
 		}
 	}
-	if p.callback != "" {
-		writeJSONPError(w, r, p.callback, p.writeErr, err)
+	if cb := p.jsonp(); cb != "" {
+		writeJSONPError(w, r, cb, p.writeErr, err)
 		return
 	}
 	p.writeErr(w, r, err)
@@ -362,7 +370,7 @@ func (p *heldPoll) write(rw *rawResponse) {
 		if p.rare != nil {
 			leftover = p.rare.leftover
 		}
-		p.l.park(p.conn, p.rc, int(p.fd), leftover)
+		p.l.park(p.conn, int(p.fd), p.watched, leftover)
 	}
 	h.raw.add(-1)
 }

@@ -1,6 +1,7 @@
 package poll
 
 import (
+	"net"
 	"sync"
 	"syscall"
 )
@@ -181,11 +182,19 @@ const (
 // peek looks at the socket without taking anything from it. It goes
 // through the connection's RawConn, which holds the descriptor open for
 // the call, so a stale report never reads another socket.
-func peek(rc syscall.RawConn) int {
+func peek(conn net.Conn) int {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return peekNothing
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return peekGone
+	}
 	var b [1]byte
 	var n int
 	var rerr error
-	err := rc.Read(func(fd uintptr) bool {
+	err = rc.Read(func(fd uintptr) bool {
 		for {
 			// A connected TCP socket fills in no address: from is nil.
 			n, _, rerr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)

@@ -2,7 +2,7 @@
 
 package poll
 
-import "syscall"
+import "net"
 
 // watcher is Linux only (epoll); elsewhere no Listener is made and every
 // poll is held by a goroutine.
@@ -22,4 +22,4 @@ const (
 	peekGone
 )
 
-func peek(syscall.RawConn) int { return peekNothing }
+func peek(net.Conn) int { return peekNothing }
