@@ -302,3 +302,59 @@ func TestRawPollAnswerBytesMatchGoroutinePath(t *testing.T) {
 		})
 	}
 }
+
+// Over TLS (HTTP/1.1 or HTTP/2) a held poll keeps its goroutine: the
+// raw path is for plain HTTP/1.1 connections only. It still works.
+func TestPollOverTLSHeldByGoroutine(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("HTTP/2 %v", h2), func(t *testing.T) {
+			srv, err := server.New(context.Background(), server.Config{DB: t.TempDir() + "/parley.db"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewUnstartedServer(srv.Handler())
+			ts.Listener = srv.Listener(ts.Config, ts.Listener)
+			ts.EnableHTTP2 = h2
+			ts.StartTLS()
+			t.Cleanup(func() { srv.Close(); ts.Close() })
+			n := &node{t: t, srv: srv, ts: ts}
+			client := ts.Client()
+			get := func(q string) pollAnswer {
+				resp, err := client.Get(ts.URL + "/api/poll?" + q)
+				if err != nil {
+					t.Error(err)
+					return pollAnswer{}
+				}
+				defer resp.Body.Close()
+				if h2 && resp.ProtoMajor != 2 {
+					t.Errorf("answered over %s, want HTTP/2", resp.Proto)
+				}
+				var a pollAnswer
+				if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
+					t.Error(err)
+				}
+				return a
+			}
+			start := get("rooms=lobby")
+			ch := make(chan pollAnswer, 1)
+			go func() { ch <- get(fmt.Sprintf("rooms=lobby&cursor=%d&session=%s", start.Cursor, start.Session)) }()
+			n.awaitPollers(1)
+			if got := srv.RawPollers(); got != 0 {
+				t.Fatalf("%d polls held raw over TLS, want 0", got)
+			}
+			resp, err := client.Post(ts.URL+"/api/rooms/lobby/messages", "application/json", strings.NewReader(`{"text":"over tls","name":"ada"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			select {
+			case a := <-ch:
+				if len(a.Events) != 1 || a.Events[0].Text != "over tls" {
+					t.Fatalf("held poll over TLS answered %+v", a)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("held poll over TLS never answered")
+			}
+		})
+	}
+}
