@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"slices"
@@ -357,4 +358,53 @@ func TestPollOverTLSHeldByGoroutine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// http.Server.Shutdown answers a raw-held poll at once, as it does a
+// goroutine-held one: no events, the same cursor, "Connection: close",
+// and the connection closed after it.
+func TestRawPollAnsweredAtShutdown(t *testing.T) {
+	srv, err := server.New(context.Background(), server.Config{DB: t.TempDir() + "/parley.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	hs.RegisterOnShutdown(srv.CloseStreams)
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(srv.Listener(hs, ln)) }()
+
+	n := &node{t: t, srv: srv}
+	c := dialHTTP(t, ln.Addr().String())
+	start := c.poll("/api/poll?rooms=lobby")
+	c.send(fmt.Sprintf("/api/poll?rooms=lobby&cursor=%d&session=%s&timeout=60", start.Cursor, start.Session))
+	n.awaitPollers(1)
+	if got := srv.RawPollers(); got != 1 {
+		t.Fatalf("%d polls held raw, want 1", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := <-served; err != http.ErrServerClosed {
+		t.Errorf("Serve returned %v, want ErrServerClosed", err)
+	}
+	raw, body := c.read()
+	var a pollAnswer
+	if err := json.Unmarshal(body, &a); err != nil || len(a.Events) != 0 || a.Cursor != start.Cursor {
+		t.Fatalf("poll at shutdown answered %s (%v)", body, err)
+	}
+	if !strings.Contains(string(raw), "\r\nConnection: close\r\n") {
+		t.Errorf("answer at shutdown without Connection: close:\n%s", raw)
+	}
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := c.br.ReadByte(); err != io.EOF {
+		t.Errorf("after the answer at shutdown: read %v, %v; want EOF", n, err)
+	}
+	n.awaitNoPollers()
 }
