@@ -2,7 +2,6 @@ package parley
 
 import (
 	"encoding/json"
-	"strconv"
 	"sync"
 )
 
@@ -71,17 +70,15 @@ func (e *Event) Signal() bool { return e.Message.ID == 0 }
 // JSON returns the message as a JSON object. The slice must not be modified.
 func (e *Event) JSON() []byte {
 	e.jsonOnce.Do(func() {
-		var v any = &e.Message
-		if e.Signal() {
-			// No ID and no stored time: nothing a client could take for
-			// a cursor.
-			v = signalJSON{Room: e.Message.Room, Kind: e.Message.Kind, From: e.Message.From, Text: e.Message.Text, Guest: e.Message.Guest}
+		if !e.Signal() {
+			e.json = e.Message.AppendJSON(make([]byte, 0, 160+len(e.Message.Text)))
+			return
 		}
-		b, err := json.Marshal(v)
+		// No ID and no stored time: nothing a client could take for a
+		// cursor.
+		b, err := json.Marshal(signalJSON{Room: e.Message.Room, Kind: e.Message.Kind, From: e.Message.From, Text: e.Message.Text, Guest: e.Message.Guest})
 		if err != nil {
-			// Message holds only strings, numbers and a time: Marshal
-			// cannot fail for it.
-			panic("parley: encoding message: " + err.Error())
+			panic("parley: encoding signal: " + err.Error()) // strings and a bool only
 		}
 		e.json = b
 	})
@@ -97,27 +94,10 @@ func (e *Event) JSON() []byte {
 // The slice must not be modified.
 func (e *Event) SSE() []byte {
 	e.sseOnce.Do(func() {
+		// The frame is built around the encode-once JSON, which
+		// WebSocket connections share.
 		j := e.JSON()
-		kind := e.Message.Kind
-		if kind == "" {
-			kind = KindMessage
-		}
-		b := make([]byte, 0, len(j)+len(kind)+40)
-		if !e.Signal() {
-			// A signal has no id line, so that the browser's
-			// Last-Event-ID stays that of the last stored message.
-			b = append(b, "id: "...)
-			b = strconv.AppendInt(b, e.Message.ID, 10)
-			b = append(b, '\n')
-		}
-		b = append(b, "event: "...)
-		b = append(b, kind...)
-		b = append(b, "\ndata: "...)
-		// encoding/json escapes U+2028/U+2029 and never emits a raw
-		// newline, so the JSON fits on one data line.
-		b = append(b, j...)
-		b = append(b, "\n\n"...)
-		e.sse = b
+		e.sse = appendSSEFrame(make([]byte, 0, len(j)+len(e.Message.Kind)+40), e.Message.ID, e.Message.Kind, j)
 	})
 	return e.sse
 }
