@@ -105,6 +105,13 @@ type Config struct {
 	WSMaxMessage   int           // bytes per WebSocket client message; default 16 KiB
 	WSPingInterval time.Duration // WebSocket keepalive ping; default 30s
 
+	// ReplaySlots bounds the catch-up pages (a store read and its
+	// encoding, for event streams and WebSockets resuming from a cursor)
+	// in flight at once over all connections; the others wait their
+	// turn, so that catch-ups leave cores to live delivery (see
+	// stream.Replayer). 0: stream.DefaultSlots; negative: no bound.
+	ReplaySlots int
+
 	// CORSOrigins may read the API from browser pages on other origins
 	// ("*" for any, without credentials); the listed ones may also POST.
 	CORSOrigins []string
@@ -296,9 +303,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"ws":   connlimit.New("WebSockets", perClient, cfg.MaxConns),
 		"irc":  connlimit.New("IRC connections", perClient, 0),
 	}
+	replayer := stream.NewReplayer(store, cfg.ReplaySlots)
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
 		Limit:     s.conns["sse"],
 		Counters:  s.delivery["sse"],
+		Replayer:  replayer,
 		Presence:  s.presence,
 		Heartbeat: cfg.Heartbeat,
 		Retry:     cfg.Retry,
@@ -348,6 +357,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.sockets, err = ws.New(s.hub, store, s.chat, ws.Config{
 		Limit:        s.conns["ws"],
 		Counters:     s.delivery["ws"],
+		Replayer:     replayer,
 		MaxMessage:   cfg.WSMaxMessage,
 		PingInterval: cfg.WSPingInterval,
 		// Only origins that may post: a WebSocket carries the user's

@@ -5,7 +5,8 @@
 // Every transport resumes the same way (DESIGN invariant 3):
 //
 //  1. subscribe to the hub, holding live events;
-//  2. Replay everything after the client's cursor from the store;
+//  2. replay everything after the client's cursor from the store (see
+//     Replayer);
 //  3. release the held events, skipping IDs at or below the last one sent.
 //
 // Step 1 before step 2 is what makes resume gap-free: an event committed
@@ -29,9 +30,6 @@ const MaxRooms = 32
 
 // MaxContext bounds the "last N messages" a stream may ask for.
 const MaxContext = 500
-
-// pageSize is how many messages Replay reads from the store at a time.
-const pageSize = 500
 
 // RoomChecker knows which rooms exist and who may read them (chat.Service
 // does).
@@ -107,27 +105,6 @@ func ParseLast(s string) (int, error) {
 		return 0, parley.Errorf(parley.EInvalid, "last=%.24q is not allowed: use a number from 0 to %d", s, MaxContext)
 	}
 	return n, nil
-}
-
-// Replay reads every message after cursor in rooms from the store, in ID
-// order, and passes each to emit. It returns the ID of the last message
-// emitted (cursor if none).
-func Replay(ctx context.Context, store parley.Store, rooms []string, cursor int64, emit func(*parley.Event) error) (int64, error) {
-	for {
-		page, err := store.After(ctx, rooms, cursor, pageSize)
-		if err != nil {
-			return cursor, err
-		}
-		for _, m := range page {
-			if err := emit(parley.NewEvent(m)); err != nil {
-				return cursor, err
-			}
-			cursor = m.ID
-		}
-		if len(page) < pageSize {
-			return cursor, nil
-		}
-	}
 }
 
 // Recent returns the newest n messages over rooms with IDs up to upTo, in

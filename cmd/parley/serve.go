@@ -68,6 +68,7 @@ type serveFlags struct {
 	pollLease          time.Duration
 	wsMaxMessage       int
 	wsPing             time.Duration
+	replaySlots        int
 	retention          time.Duration
 	irc                ircFlags
 }
@@ -103,6 +104,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.IntVar(&f.rateBurst, "rate-burst", 20, "messages a client may send at once before -rate-limit applies")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 15*time.Second, "event-stream heartbeat interval")
 	fs.DurationVar(&f.retry, "retry", 2*time.Second, "reconnect delay suggested to event-stream clients")
+	fs.IntVar(&f.replaySlots, "replay-slots", 0, "catch-up pages (a store read of 500 messages and its encoding, for event streams and WebSockets resuming from a cursor) in flight at once over all connections; the others wait their turn, so that catch-ups leave cores to live delivery. 0: half the CPUs, at least 1; -1: no bound")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS and HTTP/2")
@@ -192,6 +194,7 @@ func (f serveFlags) config(log *slog.Logger) (server.Config, error) {
 		RevalidateInterval: f.revalidate,
 		BodyTimeout:        f.bodyTimeout,
 		MaxConnsPerClient:  f.maxConnsPerClient,
+		ReplaySlots:        f.replaySlots,
 		MaxConns:           f.maxConns,
 		SecureCookies:      f.secureCookies,
 		RoomCreation:       f.roomCreation,

@@ -6,7 +6,6 @@ import (
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/stream"
 )
 
 // serveBuffered runs a stream in the handler goroutine: HTTP/2, TLS, or a
@@ -36,17 +35,35 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 	if write(s.retryFrame) != nil {
 		return
 	}
-	for _, m := range recent {
-		if write(parley.NewEvent(m).SSE()) != nil {
-			return
+	// Context and replay are encoded into one buffer, written a page at
+	// a time.
+	var out []byte
+	for i := range recent {
+		out = recent[i].AppendSSE(out)
+	}
+	n := len(recent)
+	add := func(m *parley.Message) error {
+		out = m.AppendSSE(out)
+		n++
+		return nil
+	}
+	flush := func() error {
+		s.cfg.Counters.Delivered(n)
+		n = 0
+		if len(out) == 0 {
+			return nil
 		}
+		err := write(out)
+		out = out[:0]
+		return err
 	}
-	s.cfg.Counters.Delivered(len(recent))
-	emit := func(ev *parley.Event) error {
-		s.cfg.Counters.Delivered(1)
-		return write(ev.SSE())
+	replay := func() error {
+		var err error
+		cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush)
+		out = nil // an idle stream keeps no buffer
+		return err
 	}
-	if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil || rc.Flush() != nil {
+	if flush() != nil || replay() != nil || rc.Flush() != nil {
 		return
 	}
 
@@ -78,7 +95,7 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 			if overflowed {
 				s.cfg.Counters.Overflowed()
 				// Fell behind: everything dropped is in the store.
-				if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil {
+				if replay() != nil {
 					return
 				}
 				events = events[:0]

@@ -3,7 +3,6 @@
 package sse
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -124,29 +123,43 @@ func (c *rawConn) run(header http.Header, req request) {
 		}
 	}
 
-	var out bytes.Buffer
-	out.WriteString("HTTP/1.1 200 OK\r\n")
+	// The head, the context and each page of the replay are written in
+	// one write each, from one buffer: a catch-up of many pages costs a
+	// system call per page, and encoding appends to the buffer directly.
+	out := make([]byte, 0, 4096)
+	out = append(out, "HTTP/1.1 200 OK\r\n"...)
 	header.Set("Connection", "close")
 	header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
-	_ = header.Write(&out)
-	out.WriteString("\r\n")
-	out.Write(s.retryFrame)
-	for _, m := range recent {
-		out.Write(parley.NewEvent(m).SSE())
+	out = appendHeader(out, header)
+	out = append(out, "\r\n"...)
+	out = append(out, s.retryFrame...)
+	for i := range recent {
+		out = recent[i].AppendSSE(out)
 	}
 	s.cfg.Counters.Delivered(len(recent))
-	bw := bufio.NewWriterSize(&deadlineWriter{c.conn, s.cfg.WriteTimeout}, 32<<10)
-	if _, err := bw.Write(out.Bytes()); err != nil {
+	w := &deadlineWriter{c.conn, s.cfg.WriteTimeout}
+	n := 0
+	add := func(m *parley.Message) error {
+		out = m.AppendSSE(out)
+		n++
+		return nil
+	}
+	flush := func() error {
+		s.cfg.Counters.Delivered(n)
+		n = 0
+		if len(out) == 0 {
+			return nil
+		}
+		_, err := w.Write(out)
+		out = out[:0]
+		return err
+	}
+	if flush() != nil {
 		c.close()
 		return
 	}
-	emit := func(ev *parley.Event) error {
-		_, err := bw.Write(ev.SSE())
-		s.cfg.Counters.Delivered(1)
-		return err
-	}
 	for {
-		if cursor, err = stream.Replay(ctx, s.store, req.rooms, cursor, emit); err != nil || bw.Flush() != nil {
+		if cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush); err != nil {
 			c.close()
 			return
 		}
@@ -154,6 +167,13 @@ func (c *rawConn) run(header http.Header, req request) {
 			return
 		}
 	}
+}
+
+// appendHeader appends h in wire format.
+func appendHeader(b []byte, h http.Header) []byte {
+	var buf bytes.Buffer
+	_ = h.Write(&buf)
+	return append(b, buf.Bytes()...)
 }
 
 // goLive writes the events held during replay that the replay did not

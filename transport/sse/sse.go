@@ -65,16 +65,21 @@ type Config struct {
 	// Counters count events delivered, overflows and slow clients cut
 	// off; nil: not counted.
 	Counters *stream.Counters
+	// Replayer reads what resuming streams missed, bounding the pages
+	// in flight; share one between transports. nil: one over the
+	// handler's store with stream.DefaultSlots.
+	Replayer *stream.Replayer
 	Logger   *slog.Logger
 }
 
 // Handler serves event streams.
 type Handler struct {
-	hub   *hub.Hub
-	store parley.Store
-	rooms Rooms
-	cfg   Config
-	log   *slog.Logger
+	hub    *hub.Hub
+	store  parley.Store
+	replay *stream.Replayer
+	rooms  Rooms
+	cfg    Config
+	log    *slog.Logger
 
 	retryFrame []byte
 	conns      *registry // raw-mode streams
@@ -106,9 +111,13 @@ func New(h *hub.Hub, store parley.Store, rooms Rooms, cfg Config) *Handler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Replayer == nil {
+		cfg.Replayer = stream.NewReplayer(store, 0)
+	}
 	s := &Handler{
 		hub:        h,
 		store:      store,
+		replay:     cfg.Replayer,
 		rooms:      rooms,
 		cfg:        cfg,
 		log:        cfg.Logger,

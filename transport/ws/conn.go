@@ -32,9 +32,6 @@ const (
 // it is full the reader waits, and so stops reading the client.
 const cmdQueueLen = 4
 
-// pageSize is how many messages a catch-up reads from the store at a time.
-const pageSize = 500
-
 // conn is one WebSocket connection: a reader and a writer, each a
 // goroutine only while it has work (see the package comment).
 type conn struct {
@@ -318,10 +315,18 @@ func (c *conn) start(req request) error {
 	if err := c.control(readyFrame{Type: "ready", Rooms: c.rooms, Cursor: c.cursor}); err != nil {
 		return err
 	}
-	for _, m := range recent {
-		if err := c.event(parley.NewEvent(m)); err != nil {
+	if len(recent) > 0 {
+		var js []byte
+		out := getBuf()
+		for i := range recent {
+			js = recent[i].AppendJSON(js[:0])
+			*out = appendFrame(*out, opText, js)
+		}
+		c.h.cfg.Counters.Delivered(len(recent))
+		if err := c.append(*out...); err != nil {
 			return err
 		}
+		putBuf(out)
 	}
 	// From the newest ID there is nothing to replay: anything committed
 	// later is published later, after the subscription, and so queued.
@@ -482,9 +487,9 @@ type group struct {
 
 // catchUp sends, from the store, every message of each group's rooms after
 // the group's ID, all in ID order, and moves the cursor past them. With
-// one group it is stream.Replay. With several (a subscription change: the
-// rooms kept, after the cursor; the rooms added, after the client's
-// cursor or "now") it reads one segment per distinct starting ID, each
+// one group it is stream.Replayer.Replay. With several (a subscription
+// change: the rooms kept, after the cursor; the rooms added, after the
+// client's cursor or "now") it reads one segment per distinct starting ID, each
 // segment ending where the next group starts and covering every group
 // started so far, so that the client still gets one ascending sequence.
 //
@@ -502,6 +507,17 @@ func (c *conn) catchUp(groups []group) error {
 	})
 	var rooms []string
 	var cursor int64
+	var js []byte // one message's JSON, reused
+	n := 0
+	add := func(m *parley.Message) error {
+		if c.out == nil {
+			c.out = getBuf()
+		}
+		js = m.AppendJSON(js[:0])
+		*c.out = appendFrame(*c.out, opText, js)
+		n++
+		return nil
+	}
 	for i, g := range groups {
 		rooms = append(rooms, g.rooms...)
 		cursor = g.after
@@ -512,23 +528,17 @@ func (c *conn) catchUp(groups []group) error {
 		if len(rooms) == 0 || cursor >= upper {
 			continue
 		}
-	segment:
-		for {
-			page, err := c.h.store.After(c.h.ctx, rooms, cursor, pageSize)
-			if err != nil {
+		for more := true; more; {
+			// A page is encoded into the batch under a replay slot and
+			// written after it, in one write (see stream.Replayer).
+			var err error
+			if cursor, more, err = c.h.replay.Page(c.h.ctx, rooms, cursor, upper, add); err != nil {
 				return err
 			}
-			for j := range page {
-				if page[j].ID > upper {
-					break segment
-				}
-				if err := c.event(parley.NewEvent(page[j])); err != nil {
-					return err
-				}
-				cursor = page[j].ID
-			}
-			if len(page) < pageSize {
-				break
+			c.h.cfg.Counters.Delivered(n)
+			n = 0
+			if err := c.flush(); err != nil {
+				return err
 			}
 		}
 	}

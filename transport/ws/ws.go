@@ -89,6 +89,10 @@ type Config struct {
 	// Counters count events delivered, overflows and clients cut off for
 	// not reading; nil: not counted.
 	Counters *stream.Counters
+	// Replayer reads what resuming connections missed, bounding the
+	// pages in flight; share one between transports. nil: one over the
+	// handler's store with stream.DefaultSlots.
+	Replayer *stream.Replayer
 
 	// MaxMessage bounds one client message, in bytes; a larger one closes
 	// the connection with 1009 (message too big).
@@ -136,6 +140,7 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 type Handler struct {
 	hub     *hub.Hub
 	store   parley.Store
+	replay  *stream.Replayer
 	chat    Chat
 	cfg     Config
 	log     *slog.Logger
@@ -193,9 +198,13 @@ func New(h *hub.Hub, store parley.Store, chat Chat, cfg Config) (*Handler, error
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Replayer == nil {
+		cfg.Replayer = stream.NewReplayer(store, 0)
+	}
 	s := &Handler{
 		hub:     h,
 		store:   store,
+		replay:  cfg.Replayer,
 		chat:    chat,
 		cfg:     cfg,
 		log:     cfg.Logger,
