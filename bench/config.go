@@ -36,6 +36,7 @@ type config struct {
 	concurrency    int           // handshakes in flight while subscribing
 	connectTimeout time.Duration // dial + response headers + retry: line, per subscriber
 	pollTimeout    time.Duration // -transport poll: the hold asked for (timeout=); 0 = the server's default
+	readBuf        int           // read buffer per connection; 0: connBufSize (catch-ups use a larger one)
 
 	// The many-rooms mode (-rooms; see layout.go and scale.go).
 	rooms      int

@@ -19,6 +19,7 @@ type rawHTTP struct {
 	req     []byte // the request, shared read-only by all subscribers
 	dialer  net.Dialer
 	timeout time.Duration
+	bufSize int // read buffer per connection
 }
 
 // serverAddr returns host:port for u, with the scheme's default port.
@@ -39,6 +40,10 @@ func newRawHTTP(c *config, u *url.URL, path, headers string) *rawHTTP {
 		addr:    serverAddr(u),
 		timeout: c.connectTimeout,
 		dialer:  net.Dialer{Timeout: c.connectTimeout},
+		bufSize: connBufSize,
+	}
+	if c.readBuf > 0 {
+		t.bufSize = c.readBuf
 	}
 	if u.Scheme == "https" {
 		t.tlsConf = &tls.Config{ServerName: u.Hostname(), NextProtos: []string{"http/1.1"}}
@@ -97,7 +102,7 @@ func (c *rawConn) handshake(ctx context.Context, t *rawHTTP, deadline time.Time)
 	if _, err := c.conn.Write(t.req); err != nil {
 		return err
 	}
-	c.br = bufio.NewReaderSize(c.conn, connBufSize)
+	c.br = bufio.NewReaderSize(c.conn, t.bufSize)
 	var err error
 	c.head, err = readResponseHead(c.br)
 	return err
