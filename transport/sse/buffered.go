@@ -63,7 +63,15 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 		out = nil // an idle stream keeps no buffer
 		return err
 	}
-	if flush() != nil || replay() != nil || rc.Flush() != nil {
+	if flush() != nil {
+		return
+	}
+	// Without a cursor the stream starts at the newest ID, read after
+	// subscribing: there is nothing to replay (see serveRaw).
+	if req.hasCursor && replay() != nil {
+		return
+	}
+	if rc.Flush() != nil {
 		return
 	}
 

@@ -158,14 +158,22 @@ func (c *rawConn) run(header http.Header, req request) {
 		c.close()
 		return
 	}
+	// A stream without a cursor starts at the newest ID, read after
+	// subscribing: everything committed later is published later and
+	// held, so there is nothing to replay (unless the held events
+	// overflow) and it does not queue for a replay slot.
+	replay := req.hasCursor
 	for {
-		if cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush); err != nil {
-			c.close()
-			return
+		if replay {
+			if cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush); err != nil {
+				c.close()
+				return
+			}
 		}
 		if c.goLive(cursor) {
 			return
 		}
+		replay = true
 	}
 }
 
