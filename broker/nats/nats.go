@@ -138,6 +138,13 @@ func Connect(ctx context.Context, cfg Config) (*Broker, error) {
 		}),
 		natsgo.ReconnectHandler(func(c *natsgo.Conn) {
 			log.Info("NATS connection restored", "server", c.ConnectedUrlRedacted())
+			// The subscriptions were sent again on reconnecting; a round
+			// trip confirms the server has them, so that the catch-up
+			// below reads from the store whatever was committed before
+			// they took effect, and NATS brings the rest.
+			if err := c.FlushTimeout(reconnectFlushTimeout); err != nil {
+				log.Warn("NATS connection restored but not confirmed: the store is read again within the poll interval", "err", err)
+			}
 			seq.SetPoll(0)
 			seq.CatchUp()
 		}),
@@ -273,6 +280,10 @@ func (b *Broker) receiveSignal(m *natsgo.Msg) {
 	}
 	b.cfg.Signals(parley.NewSignal(w.Topic, w.Message))
 }
+
+// reconnectFlushTimeout bounds the wait for the server to confirm the
+// subscriptions after a reconnection.
+const reconnectFlushTimeout = 5 * time.Second
 
 // Connected reports whether the NATS connection is up.
 func (b *Broker) Connected() bool { return b.conn.IsConnected() }
