@@ -52,9 +52,15 @@ type conn struct {
 	// only when it finds nothing left to do. It stays set once the
 	// connection is finished, so that no writer starts again.
 	writing bool
-	sink    *sink // the current subscription; events for older ones are dropped
-	cursor  int64 // every event of rooms with an ID at or below it was sent (or predates the start)
-	wire    wire  // the socket
+	// stopped is set by stop: the connection is ending. readerEnded is
+	// set when the reader is done for good. Each has a channel (done,
+	// readerDone) made only for someone who must wait for it, so that an
+	// idle connection keeps no channel.
+	stopped     bool
+	readerEnded bool
+	sink        *sink // the current subscription; events for older ones are dropped
+	cursor      int64 // every event of rooms with an ID at or below it was sent (or predates the start)
+	wire        wire  // the socket
 
 	h   *Handler
 	key string           // rate-limit key: the client's IP address
@@ -70,9 +76,8 @@ type conn struct {
 	revoked    atomic.Bool   // credentials revoked: no more posts
 	release    func()        // gives back the connection's place under Config.Limit
 	pingDue    atomic.Bool   // the pinger could not write the ping itself
-	done       chan struct{} // closed by stop: the connection is ending
-	stopOnce   sync.Once
-	readerDone chan struct{} // closed when the reader is done for good
+	done       chan struct{} // closed once stopped; made (under mu) by doneLocked
+	readerDone chan struct{} // closed once readerEnded; made (under mu) by readerDoneChan
 	lastRead   atomic.Int64  // Unix nanoseconds of the client's last message, ping or pong
 
 	in inbound // the reader's
@@ -80,8 +85,8 @@ type conn struct {
 	// wait, under a deadline); otherwise the pinger finds silent clients.
 	blockingReads bool
 	// guarded by the handler's readPoller.mu
-	polled    bool // the socket was registered with the readPoller
-	readState int
+	polled    bool  // the socket was registered with the readPoller
+	readState uint8 // readArmed, readRunning or readDone
 
 	// owned by the writer goroutine
 	rooms  []string
@@ -202,15 +207,57 @@ type change struct {
 	hasCursor bool
 }
 
+// stop marks the connection as ending and takes it out of presence. A
+// second call does nothing more, but, as the first, returns only once
+// the presence has been left.
 func (c *conn) stop() {
-	c.stopOnce.Do(func() {
-		close(c.done)
-		c.hereMu.Lock()
-		if c.here != nil {
-			c.here.Leave()
+	c.mu.Lock()
+	if !c.stopped {
+		c.stopped = true
+		if c.done != nil {
+			close(c.done)
 		}
-		c.hereMu.Unlock()
-	})
+	}
+	c.mu.Unlock()
+	c.hereMu.Lock()
+	if c.here != nil {
+		c.here.Leave()
+		c.here = nil
+	}
+	c.hereMu.Unlock()
+}
+
+// isStopped reports whether stop was called.
+func (c *conn) isStopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
+}
+
+// doneLocked returns a channel closed once the connection is stopped,
+// making it if need be. The caller holds mu.
+func (c *conn) doneLocked() chan struct{} {
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.stopped {
+			close(c.done)
+		}
+	}
+	return c.done
+}
+
+// readerDoneChan returns a channel closed once the reader is done for
+// good, making it if need be.
+func (c *conn) readerDoneChan() chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.readerDone == nil {
+		c.readerDone = make(chan struct{})
+		if c.readerEnded {
+			close(c.readerDone)
+		}
+	}
+	return c.readerDone
 }
 
 // writeError marks a failed write to the socket.
@@ -246,9 +293,10 @@ func (c *conn) writeLoop(err error) {
 // bytes a direct write left, the reader's commands. stop means the
 // connection ends.
 func (c *conn) work() (stop bool, err error) {
-	select {
-	case <-c.done:
+	if c.isStopped() {
 		return true, nil
+	}
+	select {
 	case <-c.h.done:
 		_ = c.wire.writeFrames(appendClose(nil, closeShutdown, shutdownReason), true)
 		return true, nil
@@ -376,12 +424,10 @@ func (c *conn) settle() (idle bool, err error) {
 // idleLocked reports whether the writer has nothing left to do once the
 // queue is empty. The caller holds mu.
 func (c *conn) idleLocked() bool {
-	if len(c.cmds) > 0 || c.pingDue.Load() || c.sink.revokedLocked() != "" || c.wire.hasPending() {
+	if len(c.cmds) > 0 || c.pingDue.Load() || c.sink.revokedLocked() != "" || c.wire.hasPending() || c.stopped {
 		return false
 	}
 	select {
-	case <-c.done:
-		return false
 	case <-c.h.done:
 		return false
 	default:
@@ -644,16 +690,17 @@ func (c *conn) finish() {
 		putBuf(c.out)
 		c.out = nil
 	}
+	readerDone := c.readerDoneChan()
 	if c.wire.sentClose() {
 		t := time.NewTimer(c.h.cfg.CloseTimeout)
 		select {
-		case <-c.readerDone:
+		case <-readerDone:
 		case <-t.C:
 		}
 		t.Stop()
 	}
 	c.closeSocket()
-	<-c.readerDone
+	<-readerDone
 	c.h.remove(c)
 }
 

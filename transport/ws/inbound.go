@@ -47,8 +47,8 @@ type inbound struct {
 	buf []byte          // bytes read and not yet processed; nil when empty
 
 	msg    []byte // the fragments of the message being received
-	msgOp  byte   // its opcode; 0: no message in progress
 	skip   int64  // bytes of an oversized frame still to discard
+	msgOp  byte   // the message's opcode; 0: no message in progress
 	closed bool   // a close frame went out for the client's mistake: wait for its close
 }
 

@@ -62,8 +62,13 @@ func (c *conn) readBurst() {
 // finishes it.
 func (c *conn) readerExit() {
 	c.stop()
-	c.kick()
-	close(c.readerDone)
+	c.mu.Lock()
+	c.kickLocked()
+	c.readerEnded = true
+	if c.readerDone != nil {
+		close(c.readerDone)
+	}
+	c.mu.Unlock()
 }
 
 // extendRead moves the read deadline past the next ping's answer: a client
@@ -288,12 +293,12 @@ func (c *conn) hand(cmd command) {
 	if c.cmds == nil {
 		c.cmds = make(chan command, cmdQueueLen)
 	}
-	cmds := c.cmds
+	cmds, done := c.cmds, c.doneLocked()
 	c.mu.Unlock()
 	select {
 	case cmds <- cmd:
 		c.kick()
-	case <-c.done:
+	case <-done:
 	}
 }
 
@@ -349,10 +354,9 @@ func (c *conn) enterPresence(rooms []string) {
 	}
 	c.hereMu.Lock()
 	defer c.hereMu.Unlock()
-	select {
-	case <-c.done:
+	if c.isStopped() {
 		p.Leave()
-	default:
+	} else {
 		c.here = p
 	}
 }

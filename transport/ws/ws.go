@@ -337,18 +337,17 @@ func (h *Handler) Serve(writeErr ErrorWriter) http.Handler {
 // accept upgrades the connection and starts it. It reports whether the
 // connection took release, which it calls when it ends.
 func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, release func()) bool {
+	req.rooms = detach(req.rooms)
 	c := &conn{
-		release:    release,
-		h:          h,
-		key:        clientKey(r),
-		id:         identity(r),
-		guestKey:   authn.GuestKeyFrom(r.Context()),
-		writing:    true, // until start is done, this goroutine does the writer's work
-		done:       make(chan struct{}),
-		readerDone: make(chan struct{}),
-		rooms:      req.rooms,
-		wanted:     slices.Clip(req.rooms), // shared: each change makes a new slice
-		watch:      req.watch,
+		release:  release,
+		h:        h,
+		key:      clientKey(r),
+		id:       identity(r),
+		guestKey: authn.GuestKeyFrom(r.Context()),
+		writing:  true, // until start is done, this goroutine does the writer's work
+		rooms:    req.rooms,
+		wanted:   slices.Clip(req.rooms), // shared: each change makes a new slice
+		watch:    req.watch,
 	}
 	c.in.c = c
 	if err := h.upgrade(w, r, c); err != nil {
@@ -393,6 +392,17 @@ func (h *Handler) accept(w http.ResponseWriter, r *http.Request, req request, re
 	// The handler returns: net/http's connection goroutine and buffers go
 	// away, and the request's context ends (nothing here uses it).
 	return true
+}
+
+// detach copies room names out of the request line they were parsed
+// from (substrings of its query), which the connection would otherwise
+// keep whole for its lifetime.
+func detach(rooms []string) []string {
+	out := make([]string, len(rooms))
+	for i, r := range rooms {
+		out[i] = strings.Clone(r)
+	}
+	return out
 }
 
 // eventFrame is an event's complete WebSocket frame.
