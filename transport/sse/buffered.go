@@ -37,33 +37,17 @@ func (s *Handler) serveBuffered(w http.ResponseWriter, r *http.Request, req requ
 	}
 	// Context and replay are encoded into one buffer, written a page at
 	// a time.
-	var out []byte
+	pages := &pageBuffer{counters: s.cfg.Counters, write: write}
 	for i := range recent {
-		out = recent[i].AppendSSE(out)
-	}
-	n := len(recent)
-	add := func(m *parley.Message) error {
-		out = m.AppendSSE(out)
-		n++
-		return nil
-	}
-	flush := func() error {
-		s.cfg.Counters.Delivered(n)
-		n = 0
-		if len(out) == 0 {
-			return nil
-		}
-		err := write(out)
-		out = out[:0]
-		return err
+		_ = pages.add(&recent[i])
 	}
 	replay := func() error {
 		var err error
-		cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush)
-		out = nil // an idle stream keeps no buffer
+		cursor, err = s.replay.Replay(ctx, req.rooms, cursor, pages.add, pages.flush)
+		pages.out = nil // an idle stream keeps no buffer
 		return err
 	}
-	if flush() != nil {
+	if pages.flush() != nil {
 		return
 	}
 	// Without a cursor the stream starts at the newest ID, read after

@@ -133,28 +133,15 @@ func (c *rawConn) run(header http.Header, req request) {
 	out = appendHeader(out, header)
 	out = append(out, "\r\n"...)
 	out = append(out, s.retryFrame...)
-	for i := range recent {
-		out = recent[i].AppendSSE(out)
-	}
-	s.cfg.Counters.Delivered(len(recent))
 	w := &deadlineWriter{c.conn, s.cfg.WriteTimeout}
-	n := 0
-	add := func(m *parley.Message) error {
-		out = m.AppendSSE(out)
-		n++
-		return nil
-	}
-	flush := func() error {
-		s.cfg.Counters.Delivered(n)
-		n = 0
-		if len(out) == 0 {
-			return nil
-		}
-		_, err := w.Write(out)
-		out = out[:0]
+	pages := &pageBuffer{out: out, counters: s.cfg.Counters, write: func(b []byte) error {
+		_, err := w.Write(b)
 		return err
+	}}
+	for i := range recent {
+		_ = pages.add(&recent[i])
 	}
-	if flush() != nil {
+	if pages.flush() != nil {
 		c.close()
 		return
 	}
@@ -165,7 +152,7 @@ func (c *rawConn) run(header http.Header, req request) {
 	replay := req.hasCursor
 	for {
 		if replay {
-			if cursor, err = s.replay.Replay(ctx, req.rooms, cursor, add, flush); err != nil {
+			if cursor, err = s.replay.Replay(ctx, req.rooms, cursor, pages.add, pages.flush); err != nil {
 				c.close()
 				return
 			}
