@@ -185,16 +185,7 @@ func (b *Broker) receiveShard(sh shard.ID) natsgo.MsgHandler {
 			b.cfg.Logger.Warn("ignoring a malformed event batch from NATS", "subject", m.Subject, "err", err)
 			return
 		}
-		events := make([]*parley.Event, 0, len(w.Events))
-		for _, e := range w.Events {
-			if e.Message.ID <= 0 {
-				continue
-			}
-			ev := parley.NewEvent(e.Message)
-			ev.Also = e.Also
-			ev.Revoke = e.Revoke
-			events = append(events, ev)
-		}
+		events := eventsOf(w.Events)
 		b.received.Add(uint64(len(events)))
 		b.cfg.Sequencer.OfferShard(w.toRange(), sh, events)
 	}

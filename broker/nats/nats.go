@@ -231,6 +231,14 @@ func (b *Broker) receive(m *natsgo.Msg) {
 		b.cfg.Logger.Warn("ignoring a malformed event batch from NATS", "subject", m.Subject, "err", err)
 		return
 	}
+	events := eventsOf(wire)
+	b.received.Add(uint64(len(events)))
+	b.cfg.Sequencer.Offer(events)
+}
+
+// eventsOf makes events of what another node sent, leaving out entries
+// with no ID.
+func eventsOf(wire []wireEventIn) []*parley.Event {
 	events := make([]*parley.Event, 0, len(wire))
 	for _, w := range wire {
 		if w.Message.ID <= 0 {
@@ -241,8 +249,7 @@ func (b *Broker) receive(m *natsgo.Msg) {
 		ev.Revoke = w.Revoke
 		events = append(events, ev)
 	}
-	b.received.Add(uint64(len(events)))
-	b.cfg.Sequencer.Offer(events)
+	return events
 }
 
 // Received returns how many events this node received from other nodes.
