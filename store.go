@@ -74,3 +74,40 @@ type LogReader interface {
 	// ascending ID order.
 	Since(ctx context.Context, after int64, limit int) ([]Message, error)
 }
+
+// BatchKeysMax is how many routing keys a BatchRing records per batch;
+// a batch with more is recorded with its keys unknown.
+const BatchKeysMax = 5
+
+// Batch is one committed batch as a BatchRing recorded it: IDs First to
+// Last and the routing keys of its events (the cluster's shards). Keys
+// is nil when they were not recorded (more than BatchKeysMax, or the
+// batch was appended with plain Append).
+type Batch struct {
+	First, Last int64
+	Keys        []uint16
+}
+
+// BatchRing is implemented by a store that a cluster shares
+// (PostgreSQL). Under the lock that orders commits it keeps the ID range
+// and routing keys of the last batches committed, so that a node that
+// receives one batch learns exactly which IDs before it went where, with
+// no message about the rooms it does not serve.
+type BatchRing interface {
+	// AppendRing is Append that records keys with the batch. It returns
+	// the recent batches, oldest first, ending with this one; they tile
+	// the IDs from the first one's First to this batch's Last.
+	AppendRing(ctx context.Context, msgs []*Message, keys []uint16) ([]Batch, error)
+}
+
+// RingPublisher is a Broker that publishes each batch with the recent
+// batches its store recorded (BatchRing), in place of announcing every
+// batch to every node.
+type RingPublisher interface {
+	// BatchKeys returns the routing keys of events (which need no IDs
+	// yet), and false when the broker does not route by them.
+	BatchKeys(events []*Event) ([]uint16, bool)
+	// PublishRing is Publish for a batch stored with AppendRing; recent
+	// is what AppendRing returned.
+	PublishRing(ctx context.Context, events []*Event, recent []Batch) error
+}

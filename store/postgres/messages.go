@@ -24,11 +24,14 @@ import (
 //
 // $1 is the batch size; $2..$11 are parallel arrays (room, kind, from,
 // text, time, guest, idempotency key and request, "" for none, ref and
-// reply_to, 0 for none), numbered
-// in slice order by WITH ORDINALITY.
+// reply_to, 0 for none), numbered in slice order by WITH ORDINALITY; $12
+// is the batch's ring entry after its last ID and $13 the ring's length
+// in bytes (ring.go).
 const appendSQL = `
 WITH next AS (
-	UPDATE counters SET value = value + $1 WHERE name = 'message_id' RETURNING value
+	UPDATE counters SET value = value + $1,
+		ring = substr(ring || int8send(value + $1) || $12::bytea, greatest(1, length(ring) + 8 + length($12::bytea) + 1 - $13::int))
+	WHERE name = 'message_id' RETURNING value, ring
 ), inserted AS (
 	INSERT INTO messages (id, room, kind, from_name, text, created, guest, idem_key, idem_request, ref, reply_to)
 	SELECT next.value - $1 + m.ord, m.room, m.kind, m.from_name, m.text, m.created, m.guest,
@@ -37,7 +40,7 @@ WITH next AS (
 		$10::bigint[], $11::bigint[])
 		WITH ORDINALITY AS m(room, kind, from_name, text, created, guest, idem_key, idem_request, ref, reply_to, ord)
 )
-SELECT value FROM next`
+SELECT value, ring FROM next`
 
 // Append stores msgs in one transaction, in slice order, and returns after
 // the commit. It writes the assigned IDs and the stored times (rounded to
@@ -49,11 +52,18 @@ SELECT value FROM next`
 // for a batch that was stored: the database's answer was lost, as with any
 // client-server commit.
 func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
+	_, err := s.appendBatch(ctx, msgs, nil, false)
+	return err
+}
+
+// appendBatch is Append and AppendRing: it returns the ring as this
+// batch's commit left it.
+func (s *Store) appendBatch(ctx context.Context, msgs []*parley.Message, keys []uint16, known bool) ([]byte, error) {
 	if err := s.checkOpen(); err != nil {
-		return err
+		return nil, err
 	}
 	if len(msgs) == 0 {
-		return nil
+		return nil, nil
 	}
 	n := len(msgs)
 	var (
@@ -71,7 +81,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 	)
 	for i, m := range msgs {
 		if m == nil {
-			return parley.Errorf(parley.EInvalid, "message %d of the batch is nil", i)
+			return nil, parley.Errorf(parley.EInvalid, "message %d of the batch is nil", i)
 		}
 		t := m.Time
 		if t.IsZero() {
@@ -79,7 +89,7 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		}
 		var err error
 		if times[i], err = dbTime(t); err != nil {
-			return err
+			return nil, err
 		}
 		rooms[i], kinds[i], froms[i], texts[i], guest[i] = m.Room, m.Kind, m.From, m.Text, m.Guest
 		refs[i], repls[i] = m.Ref, m.ReplyTo
@@ -88,27 +98,31 @@ func (s *Store) Append(ctx context.Context, msgs []*parley.Message) error {
 		}
 	}
 
-	var last int64
-	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest, ikeys, ireqs, refs, repls).Scan(&last)
+	var (
+		last int64
+		ring []byte
+	)
+	err := s.pool.QueryRow(ctx, appendSQL, int64(n), rooms, kinds, froms, texts, times, guest, ikeys, ireqs, refs, repls,
+		ringTail(n, keys, known), ringBytes).Scan(&last, &ring)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		switch {
 		case errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation && pgErr.ConstraintName == "messages_idem_key":
-			return parley.Errorf(parley.EConflict, "the idempotency key was used already")
+			return nil, parley.Errorf(parley.EConflict, "the idempotency key was used already")
 		case errors.As(err, &pgErr) && pgErr.Code == codeForeignKey:
 			// The foreign key on messages.room refused the batch.
-			return s.missingRooms(ctx, rooms, err)
+			return nil, s.missingRooms(ctx, rooms, err)
 		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("postgres: append: the message_id row of table counters is missing: the schema was changed by hand")
+			return nil, fmt.Errorf("postgres: append: the message_id row of table counters is missing: the schema was changed by hand")
 		}
-		return s.wrap("append", err)
+		return nil, s.wrap("append", err)
 	}
 	first := last - int64(n) + 1
 	for i, m := range msgs {
 		m.ID = first + int64(i)
 		m.Time = times[i]
 	}
-	return nil
+	return ring, nil
 }
 
 // missingRooms turns the foreign key error cause of a failed Append into
