@@ -58,7 +58,7 @@ func TestDetachedAccountsForEverythingAtOnce(t *testing.T) {
 		t.Fatal("a sequencer with Head that follows nothing is not detached")
 	}
 	h.seq.Offer(roomEvents("mine", 5, 6)) // this node's commit, above a gap
-	h.seq.OfferShard(Range{9, 9, []shard.ID{shard.Of("mine")}}, shard.Of("mine"), roomEvents("mine", 9))
+	h.seq.OfferShard(Range{First: 9, Last: 9, Shards: []shard.ID{shard.Of("mine")}}, shard.Of("mine"), roomEvents("mine", 9))
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 9 {
 		t.Errorf("Delivered() = %d, want 9: detached, every ID seen is accounted for", got)
@@ -90,14 +90,14 @@ func TestDetachedFollowStartsAtTheStoreHead(t *testing.T) {
 	}
 	// A part of a batch at or below the head (in flight at the Follow)
 	// is in the store already: dropped.
-	h.seq.OfferShard(Range{19, 20, []shard.ID{mine}}, mine, roomEvents("mine", 19, 20))
+	h.seq.OfferShard(Range{First: 19, Last: 20, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 19, 20))
 	// Above it, the batches of two publishers arrive out of order.
-	h.seq.OfferShard(Range{23, 24, []shard.ID{mine, other}}, mine, roomEvents("mine", 24))
-	h.seq.Announce(Range{22, 22, []shard.ID{other}})
+	h.seq.OfferShard(Range{First: 23, Last: 24, Shards: []shard.ID{mine, other}}, mine, roomEvents("mine", 24))
+	h.seq.Announce(Range{First: 22, Last: 22, Shards: []shard.ID{other}})
 	h.expectNothing(t) // 21 is not accounted for
-	h.seq.OfferShard(Range{21, 21, []shard.ID{mine}}, mine, roomEvents("mine", 21))
+	h.seq.OfferShard(Range{First: 21, Last: 21, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 21))
 	h.expect(t, 21, 24)
-	h.seq.OfferShard(Range{21, 21, []shard.ID{mine}}, mine, roomEvents("mine", 21)) // a duplicate
+	h.seq.OfferShard(Range{First: 21, Last: 21, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 21)) // a duplicate
 	h.expectNothing(t)
 	if got, reads := h.seq.Delivered(), hd.count(); got != 24 || reads != 1 {
 		t.Errorf("Delivered() = %d, Head read %d times; want 24 and 1", got, reads)
@@ -113,12 +113,12 @@ func TestDetachesWhenTheLastShardIsUnfollowed(t *testing.T) {
 	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true, Head: hd.read})
 	a, b := shard.Of("a"), shard.Of("b")
 	h.seq.Follow(a)
-	h.seq.Announce(Range{11, 11, []shard.ID{shard.Of("c")}})
+	h.seq.Announce(Range{First: 11, Last: 11, Shards: []shard.ID{shard.Of("c")}})
 	h.seq.Follow(b)
 	if got, reads := h.seq.Delivered(), hd.count(); got != 11 || reads != 1 {
 		t.Fatalf("Delivered() = %d, Head read %d times; want 11 and 1", got, reads)
 	}
-	h.seq.Announce(Range{13, 13, []shard.ID{b}}) // waits behind 12 and its part
+	h.seq.Announce(Range{First: 13, Last: 13, Shards: []shard.ID{b}}) // waits behind 12 and its part
 	h.seq.Unfollow(a)
 	h.seq.Unfollow(b)
 	if !h.seq.Detached() {
@@ -132,7 +132,7 @@ func TestDetachesWhenTheLastShardIsUnfollowed(t *testing.T) {
 	if got, reads := h.seq.Delivered(), hd.count(); got != 40 || reads != 2 {
 		t.Errorf("Delivered() = %d, Head read %d times; want 40 and 2", got, reads)
 	}
-	h.seq.OfferShard(Range{41, 41, []shard.ID{b}}, b, roomEvents("b", 41))
+	h.seq.OfferShard(Range{First: 41, Last: 41, Shards: []shard.ID{b}}, b, roomEvents("b", 41))
 	h.expect(t, 41)
 }
 
@@ -150,7 +150,7 @@ func TestDetachedFollowFillsFromTheStoreWithoutHead(t *testing.T) {
 	if _, fails := h.seq.Filled(); fails != 1 {
 		t.Errorf("Filled() counts %d failed reads, want 1 (Head)", fails)
 	}
-	h.seq.OfferShard(Range{3, 3, []shard.ID{mine}}, mine, roomEvents("mine", 3))
+	h.seq.OfferShard(Range{First: 3, Last: 3, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 3))
 	got := h.expect(t, 2, 3)
 	if got[0].Message.Text != "stored" || got[1].Message.Text != "broker" {
 		t.Errorf("texts %q, %q; want the stored 2 and the broker's 3", got[0].Message.Text, got[1].Message.Text)
@@ -163,7 +163,7 @@ func TestWithoutHeadNeverDetached(t *testing.T) {
 	if h.seq.Detached() || h.seq.Detachable() {
 		t.Fatal("detached without Head")
 	}
-	h.seq.Announce(Range{2, 2, nil})
+	h.seq.Announce(Range{First: 2, Last: 2, Shards: nil})
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 0 {
 		t.Errorf("Delivered() = %d, want 0: 1 is not accounted for", got)

@@ -25,10 +25,10 @@ func TestInterestDeliversOnlyFollowedShards(t *testing.T) {
 	mine, other := shard.Of("mine"), shard.Of("other")
 	h.seq.Follow(mine)
 
-	h.seq.Announce(Range{1, 3, []shard.ID{other}}, Range{4, 5, []shard.ID{mine, other}})
-	h.seq.Announce(Range{6, 9, []shard.ID{other}})
+	h.seq.Announce(Range{First: 1, Last: 3, Shards: []shard.ID{other}}, Range{First: 4, Last: 5, Shards: []shard.ID{mine, other}})
+	h.seq.Announce(Range{First: 6, Last: 9, Shards: []shard.ID{other}})
 	h.expectNothing(t) // 4-5 wait for the part of "mine"
-	h.seq.OfferShard(Range{4, 5, []shard.ID{mine, other}}, mine, roomEvents("mine", 5))
+	h.seq.OfferShard(Range{First: 4, Last: 5, Shards: []shard.ID{mine, other}}, mine, roomEvents("mine", 5))
 	h.expect(t, 5)
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 9 {
@@ -51,13 +51,13 @@ func TestInterestFillsALostPartFromTheLog(t *testing.T) {
 	h.log.mu.Lock()
 	h.log.msgs = []parley.Message{{ID: 1, Room: "other"}, {ID: 2, Room: "mine", Text: "stored"}, {ID: 3, Room: "other"}}
 	h.log.mu.Unlock()
-	h.seq.Announce(Range{1, 3, []shard.ID{shard.Of("other"), mine}})
+	h.seq.Announce(Range{First: 1, Last: 3, Shards: []shard.ID{shard.Of("other"), mine}})
 	got := h.expect(t, 2)
 	if got[0].Message.Text != "stored" {
 		t.Errorf("event 2 text = %q, want the stored copy", got[0].Message.Text)
 	}
 	// A part carries its batch's shards: it needs no announcement.
-	h.seq.OfferShard(Range{4, 4, []shard.ID{mine}}, mine, roomEvents("mine", 4))
+	h.seq.OfferShard(Range{First: 4, Last: 4, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 4))
 	h.expect(t, 4)
 	h.expectNothing(t)
 }
@@ -67,14 +67,14 @@ func TestInterestFillsALostPartFromTheLog(t *testing.T) {
 func TestInterestFollowMidStreamMissesNothing(t *testing.T) {
 	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true})
 	late := shard.Of("late")
-	h.seq.Announce(Range{2, 2, []shard.ID{late}}) // waits behind 1, not followed yet
+	h.seq.Announce(Range{First: 2, Last: 2, Shards: []shard.ID{late}}) // waits behind 1, not followed yet
 	h.seq.Follow(late)
-	h.seq.Announce(Range{1, 1, []shard.ID{shard.Of("other")}})
+	h.seq.Announce(Range{First: 1, Last: 1, Shards: []shard.ID{shard.Of("other")}})
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 1 {
 		t.Fatalf("Delivered() = %d, want 1: range 2 touched a followed shard", got)
 	}
-	h.seq.OfferShard(Range{2, 2, []shard.ID{late}}, late, roomEvents("late", 2))
+	h.seq.OfferShard(Range{First: 2, Last: 2, Shards: []shard.ID{late}}, late, roomEvents("late", 2))
 	h.expect(t, 2)
 }
 
@@ -96,5 +96,58 @@ func TestInterestOwnCommitsAreComplete(t *testing.T) {
 	h.expectNothing(t)
 	if got := h.seq.Delivered(); got != 4 {
 		t.Errorf("Delivered() = %d, want 4", got)
+	}
+}
+
+// A part carries the store's ring: the batches committed just before it
+// account for other rooms' IDs with no announcement, a recent batch that
+// touched a followed shard waits for its part, and one whose shards the
+// ring did not record waits for its announcement.
+func TestInterestRecentBatchesStandForAnnouncements(t *testing.T) {
+	h := start(t, Config{Start: 0, Grace: time.Hour, Interest: true})
+	mine, other := shard.Of("mine"), shard.Of("other")
+	h.seq.Follow(mine)
+
+	recent := []Range{
+		{First: 1, Last: 3, Shards: []shard.ID{other}},
+		{First: 4, Last: 4, Shards: []shard.ID{mine}},
+		{First: 5, Last: 6, Shards: []shard.ID{other, shard.Of("third")}},
+	}
+	h.seq.OfferShard(Range{First: 7, Last: 7, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 7), recent...)
+	h.expectNothing(t) // 4 touched "mine": its part has not come
+	if got := h.seq.Delivered(); got != 3 {
+		t.Fatalf("Delivered() = %d, want 3: the ring accounts for 1-3", got)
+	}
+	h.seq.OfferShard(Range{First: 4, Last: 4, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 4))
+	h.expect(t, 4, 7)
+
+	// Batch 8's shards went unrecorded; 9 is ours.
+	h.seq.OfferShard(Range{First: 9, Last: 9, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 9),
+		Range{First: 8, Last: 8, Unknown: true})
+	h.expectNothing(t)
+	if got := h.seq.Delivered(); got != 7 {
+		t.Fatalf("Delivered() = %d, want 7: batch 8's shards are unknown", got)
+	}
+	h.seq.Announce(Range{First: 8, Last: 8, Shards: []shard.ID{other}})
+	h.expect(t, 9)
+	if filled, _ := h.seq.Filled(); filled != 0 {
+		t.Errorf("read %d events from the log, want none", filled)
+	}
+}
+
+// IDs older than the ring reaches are read from the log after the grace:
+// the ring is a shortcut, never the only source.
+func TestInterestBelowTheRingReadsTheLog(t *testing.T) {
+	h := start(t, Config{Start: 0, Grace: time.Millisecond, Interest: true})
+	mine := shard.Of("mine")
+	h.seq.Follow(mine)
+	h.log.mu.Lock()
+	h.log.msgs = []parley.Message{{ID: 1, Room: "other"}, {ID: 2, Room: "mine", Text: "stored"}, {ID: 3, Room: "other"}, {ID: 4, Room: "other"}, {ID: 5, Room: "mine"}}
+	h.log.mu.Unlock()
+	h.seq.OfferShard(Range{First: 5, Last: 5, Shards: []shard.ID{mine}}, mine, roomEvents("mine", 5),
+		Range{First: 4, Last: 4, Shards: []shard.ID{shard.Of("other")}})
+	got := h.expect(t, 2, 5)
+	if got[0].Message.Text != "stored" || got[1].Message.Text != "broker" {
+		t.Errorf("texts %q, %q: want the stored copy of 2 and the broker's of 5", got[0].Message.Text, got[1].Message.Text)
 	}
 }

@@ -124,12 +124,16 @@ type span struct {
 type Range struct {
 	First, Last int64
 	Shards      []shard.ID
+	// Unknown says that Shards was not recorded (a batch of the store's
+	// ring with too many shards): the range waits for its announcement,
+	// or for the store.
+	Unknown bool
 }
 
 // input is one thing offered to the sequencer.
 type input struct {
 	events []*parley.Event // Offer, OfferShard
-	ranges []Range         // Announce; OfferShard: the part's batch
+	ranges []Range         // Announce; OfferShard: the part's batch, then recent ones
 	shard  shard.ID        // OfferShard
 	kind   inputKind
 }
@@ -203,12 +207,20 @@ func (s *Sequencer) Announce(ranges ...Range) {
 }
 
 // OfferShard hands the sequencer the events that batch r sent to shard sh
-// (possibly none of them new to this node). It announces r as well.
-func (s *Sequencer) OfferShard(r Range, sh shard.ID, events []*parley.Event) {
+// (possibly none of them new to this node). It announces r as well, and
+// the batches of recent: those committed just before r (the store's
+// ring, see parley.BatchRing).
+func (s *Sequencer) OfferShard(r Range, sh shard.ID, events []*parley.Event, recent ...Range) {
 	if r.First <= 0 || r.Last < r.First {
 		return
 	}
-	s.send(input{kind: inputShard, ranges: []Range{r}, shard: sh, events: events})
+	ranges := append(make([]Range, 0, 1+len(recent)), r)
+	for _, rr := range recent {
+		if rr.First > 0 && rr.Last >= rr.First {
+			ranges = append(ranges, rr)
+		}
+	}
+	s.send(input{kind: inputShard, ranges: ranges, shard: sh, events: events})
 }
 
 func (s *Sequencer) send(in input) {
@@ -458,6 +470,9 @@ func (s *Sequencer) accept(in input) {
 			s.announce(r)
 		}
 	case inputShard:
+		for _, rr := range in.ranges[1:] {
+			s.announce(rr)
+		}
 		r := in.ranges[0]
 		sp := s.announce(r)
 		if sp == nil {
@@ -484,7 +499,7 @@ func (s *Sequencer) announce(r Range) *span {
 		return nil
 	}
 	sp := s.spanAt(r.First, r.Last)
-	if sp.shards == nil {
+	if sp.shards == nil && !r.Unknown {
 		sp.shards = r.Shards
 		if sp.shards == nil {
 			sp.shards = []shard.ID{} // announced, touching nothing
