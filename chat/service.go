@@ -250,7 +250,7 @@ func (s *Service) commitBatch(batch [][]*post) {
 		msgs[i] = &p.msg
 	}
 	began := time.Now()
-	err := s.store.Append(ctx, msgs)
+	recent, err := s.appendBatch(ctx, posts, msgs)
 	if err == nil {
 		s.obs.Committed(len(msgs), time.Since(began))
 	} else if parley.ErrorCode(err) == parley.EInternal {
@@ -278,7 +278,7 @@ func (s *Service) commitBatch(batch [][]*post) {
 			s.cfg.OnCommit(p.msg)
 		}
 	}
-	if err := s.broker.Publish(ctx, events); err != nil {
+	if err := s.publishBatch(ctx, events, recent); err != nil {
 		// Committed but not published: subscribers will get the messages
 		// when they next resume from the store. The post itself succeeded.
 		s.log.Error("publishing committed messages failed", "first_id", events[0].ID(), "count", len(events), "err", err)
@@ -286,6 +286,35 @@ func (s *Service) commitBatch(batch [][]*post) {
 	for _, u := range batch {
 		u[0].done <- nil
 	}
+}
+
+// appendBatch stores a batch, recording its routing keys when both the store
+// and the broker keep a ring of recent batches (a cluster routed by
+// interest); it then returns the ring.
+func (s *Service) appendBatch(ctx context.Context, posts []*post, msgs []*parley.Message) ([]parley.Batch, error) {
+	ring, ok := s.store.(parley.BatchRing)
+	pub, ok2 := s.broker.(parley.RingPublisher)
+	if !ok || !ok2 {
+		return nil, s.store.Append(ctx, msgs)
+	}
+	unstored := make([]*parley.Event, len(posts))
+	for i, p := range posts {
+		unstored[i] = &parley.Event{Message: p.msg, Also: p.also}
+	}
+	keys, routed := pub.BatchKeys(unstored)
+	if !routed {
+		return nil, s.store.Append(ctx, msgs)
+	}
+	return ring.AppendRing(ctx, msgs, keys)
+}
+
+// publishBatch hands committed events to the broker, with the ring append
+// returned if any.
+func (s *Service) publishBatch(ctx context.Context, events []*parley.Event, recent []parley.Batch) error {
+	if recent != nil {
+		return s.broker.(parley.RingPublisher).PublishRing(ctx, events, recent)
+	}
+	return s.broker.Publish(ctx, events)
 }
 
 // CheckRoom returns nil if room exists, ENotFound if not, EInvalid for a

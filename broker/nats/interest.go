@@ -1,8 +1,10 @@
 package nats
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,15 +38,26 @@ func (w wireRange) toRange() ordering.Range {
 	return ordering.Range{First: w.First, Last: w.Last, Shards: w.Shards}
 }
 
+// toRecent converts a batch of the store's ring, whose shards are
+// unknown when S is null.
+func (w wireRange) toRecent() ordering.Range {
+	return ordering.Range{First: w.First, Last: w.Last, Shards: w.Shards, Unknown: w.Shards == nil}
+}
+
 // wireShard is the part of batch F..L that went to one shard; it carries
-// the batch's shards, so that it stands for the batch's announcement.
+// the batch's shards, so that it stands for the batch's announcement, and
+// the batches committed just before it as the store's ring recorded them
+// (P; S null where the ring did not record the shards), so that a node
+// that receives it accounts for their IDs without hearing of them.
 type wireShard struct {
 	wireRange
+	Recent []wireRange `json:"p,omitempty"`
 	Events []wireEvent `json:"e"`
 }
 
 type wireShardIn struct {
 	wireRange
+	Recent []wireRange   `json:"p,omitempty"`
 	Events []wireEventIn `json:"e"`
 }
 
@@ -60,7 +73,7 @@ func (b *Broker) publishByShard(events []*parley.Event) error {
 		for n < len(events) && events[n].ID() == events[n-1].ID()+1 {
 			n++
 		}
-		if err := b.publishRun(events[:n]); err != nil {
+		if err := b.publishRun(events[:n], nil, true); err != nil {
 			return err
 		}
 		events = events[n:]
@@ -68,7 +81,48 @@ func (b *Broker) publishByShard(events []*parley.Event) error {
 	return nil
 }
 
-func (b *Broker) publishRun(events []*parley.Event) error {
+// BatchKeys returns the shards events reach, each once; it implements
+// parley.RingPublisher. Routing all events, it returns false.
+func (b *Broker) BatchKeys(events []*parley.Event) ([]uint16, bool) {
+	if !b.cfg.ByInterest {
+		return nil, false
+	}
+	var keys []shard.ID
+	for _, ev := range events {
+		for _, sh := range shard.OfEvent(ev) {
+			if !slices.Contains(keys, sh) {
+				keys = append(keys, sh)
+			}
+		}
+	}
+	return keys, true
+}
+
+// PublishRing publishes one batch stored with parley.BatchRing.AppendRing.
+// Its parts carry the batches recent says were committed just before it,
+// which the receivers take for their announcements; only a batch whose
+// shards the ring could not record is announced to every node. The
+// batches also reach this node's sequencer, which accounts for other
+// nodes' IDs from its own commits.
+func (b *Broker) PublishRing(ctx context.Context, events []*parley.Event, recent []parley.Batch) error {
+	if !b.cfg.ByInterest || len(recent) == 0 {
+		return b.Publish(ctx, events)
+	}
+	before := recent[:len(recent)-1] // the last is this batch
+	ranges := make([]ordering.Range, len(before))
+	wire := make([]wireRange, len(before))
+	for i, r := range before {
+		wire[i] = wireRange{First: r.First, Last: r.Last, Shards: r.Keys}
+		ranges[i] = wire[i].toRecent()
+	}
+	b.cfg.Sequencer.Announce(ranges...)
+	b.cfg.Sequencer.Offer(events)
+	return b.publishRun(events, wire, recent[len(recent)-1].Keys == nil)
+}
+
+// publishRun publishes one committed batch as a part per shard, each with
+// recent, and announces it to every node if announce is set.
+func (b *Broker) publishRun(events []*parley.Event, recent []wireRange, announce bool) error {
 	parts := make(map[shard.ID][]wireEvent)
 	var order []shard.ID
 	for _, ev := range events {
@@ -82,13 +136,16 @@ func (b *Broker) publishRun(events []*parley.Event) error {
 	}
 	r := wireRange{First: events[0].ID(), Last: events[len(events)-1].ID(), Shards: order}
 	for _, sh := range order {
-		data, err := json.Marshal(wireShard{wireRange: r, Events: parts[sh]})
+		data, err := json.Marshal(wireShard{wireRange: r, Recent: recent, Events: parts[sh]})
 		if err != nil {
 			return fmt.Errorf("encoding events for NATS: %w", err)
 		}
 		if err := b.conn.Publish(b.shardSubject(sh)+".events", data); err != nil {
 			return fmt.Errorf("publishing to NATS: %w", err)
 		}
+	}
+	if !announce {
+		return nil
 	}
 	return b.announcer.add(r)
 }
@@ -187,7 +244,11 @@ func (b *Broker) receiveShard(sh shard.ID) natsgo.MsgHandler {
 		}
 		events := eventsOf(w.Events)
 		b.received.Add(uint64(len(events)))
-		b.cfg.Sequencer.OfferShard(w.toRange(), sh, events)
+		recent := make([]ordering.Range, len(w.Recent))
+		for i, r := range w.Recent {
+			recent[i] = r.toRecent()
+		}
+		b.cfg.Sequencer.OfferShard(w.toRange(), sh, events, recent...)
 	}
 }
 
