@@ -13,15 +13,21 @@
 //   - All (Config.ByInterest false): every batch goes to one subject,
 //     SUBJECT.events, and every node receives and sequences all of them.
 //   - By interest: a batch's events go to the subjects of their shards,
-//     SUBJECT.shard.N.events (see package shard), and a short announcement
-//     of its ID range and shards to SUBJECT.batches, which every node
-//     receives. A node subscribes only to the shards of the topics its hub
-//     has subscribers for (Follow, Unfollow), so a room nobody on the node
-//     follows costs it one small announcement per batch. Signals go to
-//     SUBJECT.shard.N.signals alike. A node that follows no shard at all,
-//     with a sequencer that can detach (ordering.Config.Head), does not
-//     receive the announcements either: it receives nothing of the other
-//     nodes' rooms until its first subscriber.
+//     SUBJECT.shard.N.events (see package shard). A node subscribes only
+//     to the shards of the topics its hub has subscribers for (Follow,
+//     Unfollow). Each part carries its batch's ID range and shards, and
+//     the batches committed just before it as the store's ring recorded
+//     them (PublishRing, parley.BatchRing), which tell the receiver which
+//     IDs went to rooms it does not serve: a room nobody on the node
+//     follows costs it no message at all. A batch that the ring could not
+//     record (more than parley.BatchKeysMax shards), or one published
+//     without a ring (Publish), is also announced as its ID range and
+//     shards on SUBJECT.batches, which every attached node receives.
+//     Signals go to SUBJECT.shard.N.signals alike. A node that follows no
+//     shard at all, with a sequencer that can detach
+//     (ordering.Config.Head), does not receive the announcements either:
+//     it receives nothing of the other nodes' rooms until its first
+//     subscriber.
 package nats
 
 import (

@@ -15,12 +15,16 @@
 //
 // Routing by interest (Config.Interest): a node then receives only the
 // events of the shards it follows (see package shard), so a gap in IDs is
-// normal. Each committed batch is announced to every node as its ID range
-// and the shards it touched; a range is accounted for once the node holds
-// the events of every followed shard it touched, and a range that touched
-// none of them costs one announcement and nothing else. A shard followed
-// from now on is followed from the last accounted ID: everything at or
-// below it is in the store, where a new subscriber's replay reads it.
+// normal. A range of IDs is accounted for once the node holds the events
+// of every followed shard its batch touched; one that touched none of
+// them costs nothing more. What a batch touched comes with the parts the
+// node receives and with its own commits: the batches committed just
+// before them, as the store's ring recorded them (parley.BatchRing, the
+// recent ranges of OfferShard and Announce), or an announcement for a
+// batch the ring could not record. IDs below what those reach are read
+// from the store after the grace, like any gap. A shard followed from now
+// on is followed from the last accounted ID: everything at or below it is
+// in the store, where a new subscriber's replay reads it.
 //
 // Detached (Config.Head set): a node routed by interest that follows no
 // shard at all needs nothing from the other nodes, so its broker stops
@@ -195,10 +199,12 @@ func (s *Sequencer) Offer(events []*parley.Event) {
 	s.send(input{kind: inputComplete, events: events})
 }
 
-// Announce tells the sequencer of committed batches. With Interest, a
+// Announce tells the sequencer of committed batches (announcements from
+// other nodes, or the ring of this node's own commit). With Interest, a
 // range is delivered once the part of every followed shard it touched has
 // arrived (OfferShard); a range with no followed shard is accounted for
-// at once.
+// at once, and one whose shards are Unknown waits for a range that knows
+// them.
 func (s *Sequencer) Announce(ranges ...Range) {
 	ranges = slices.DeleteFunc(slices.Clone(ranges), func(r Range) bool { return r.First <= 0 || r.Last < r.First })
 	if len(ranges) > 0 {
@@ -373,14 +379,21 @@ func (s *Sequencer) changeFollowed(op followOp) {
 		s.followed[op.shard] = n
 	}
 	switch {
-	case !s.detachable():
-	case len(s.followed) == 0 && !s.detached.Load():
+	case s.detachable() && len(s.followed) == 0 && !s.detached.Load():
 		s.detached.Store(true)
 		s.skipAll(s.highest.Load())
 		return
-	case len(s.followed) > 0 && s.detached.Load():
+	case s.detachable() && len(s.followed) > 0 && s.detached.Load():
 		s.detached.Store(false)
 		s.attach()
+	case s.cfg.Interest && n == 1 && op.delta > 0:
+		// A new shard, followed from the last accounted ID. Nothing
+		// announces every batch any more, so that ID may lag the store
+		// (a node whose rooms were quiet): read up to the store's head
+		// now, so that the shard's events committed meanwhile reach the
+		// hub before Follow returns, and the poll watermark, raised to
+		// the head, sends a poll with a later cursor to the store.
+		s.fill()
 	}
 	// A range that waited for nothing may now wait for this shard's
 	// part, and one that waited for it may be complete.

@@ -82,7 +82,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.StringVar(&f.broker, "broker", "", "nats://host:port joins this node to a cluster; empty: a single node with in-process fan-out")
 	fs.StringVar(&f.cluster, "cluster", "parley", "cluster name on the broker: nodes with the same --broker and --cluster share messages")
 	fs.StringVar(&f.routing, "routing", server.RoutingInterest, "in a cluster: interest (a node receives only the rooms its clients follow) or all (every node receives every event); the same on every node")
-	fs.DurationVar(&f.announceEvery, "announce-every", natsbroker.DefaultAnnounceEvery, "in a cluster routed by interest: the least time between two of this node's batch announcements; longer costs idle nodes less and delays cross-node delivery under load by up to this")
+	fs.DurationVar(&f.announceEvery, "announce-every", natsbroker.DefaultAnnounceEvery, "in a cluster routed by interest: the least time between two of this node's announcements of batches that reached more than five rooms (others need none); longer costs the other nodes less and delays their delivery of such batches by up to this")
 	fs.IntVar(&f.maxConnsPerClient, "max-conns-per-client", server.DefaultMaxConnsPerClient, "connections one client address may hold open on each transport (event streams, WebSockets, long-polls, IRC); more get 429 (IRC: ERROR); -1: no cap")
 	fs.IntVar(&f.maxConns, "max-conns", 0, "connections each transport holds in all before refusing new ones with 503; 0: no cap (keep it under the process's open-file limit)")
 	fs.StringVar(&f.roomCreation, "room-creation", chat.CreateRoomsGuests, "who may create rooms: guests (anyone who may post), users (registered users) or admins; admins and API keys always may")

@@ -26,6 +26,12 @@
 // forces default_transaction_isolation to read committed, where the
 // blocked UPDATE continues on the committed row instead of failing.
 //
+// The same UPDATE rewrites the ring of the last batches committed
+// (counters.ring, see ring.go): holding the row lock, it knows exactly
+// which batch came before, on any node. A cluster routed by interest
+// sends the ring with each batch (AppendRing), so that a node learns
+// which IDs went to rooms it does not serve without hearing about them.
+//
 // The whole Append is one statement in an implicit transaction: one round
 // trip, and the row lock is held only while the server inserts the batch
 // and flushes the commit, never across the network. Throughput comes from
