@@ -111,6 +111,10 @@ type Config struct {
 	// turn, so that catch-ups leave cores to live delivery (see
 	// stream.Replayer). 0: stream.DefaultSlots; negative: no bound.
 	ReplaySlots int
+	// ReplayRate bounds the messages that every catch-up together reads
+	// a second, so that a hundred of them leave the CPUs live delivery
+	// needs (see stream.Replayer.LimitRate). 0: no bound.
+	ReplayRate int
 
 	// CORSOrigins may read the API from browser pages on other origins
 	// ("*" for any, without credentials); the listed ones may also POST.
@@ -304,6 +308,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"irc":  connlimit.New("IRC connections", perClient, 0),
 	}
 	replayer := stream.NewReplayer(store, cfg.ReplaySlots)
+	replayer.LimitRate(cfg.ReplayRate)
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
 		Limit:     s.conns["sse"],
 		Counters:  s.delivery["sse"],

@@ -4,6 +4,8 @@ import (
 	"context"
 	"runtime"
 
+	"golang.org/x/time/rate"
+
 	"github.com/parley-chat/parley"
 )
 
@@ -32,6 +34,7 @@ const pageSize = 500
 type Replayer struct {
 	store parley.Store
 	slots chan struct{} // nil: no bound
+	rate  *rate.Limiter // nil: no bound
 }
 
 // DefaultSlots is the default number of catch-up pages in flight: half the
@@ -49,6 +52,21 @@ func NewReplayer(store parley.Store, slots int) *Replayer {
 		r.slots = make(chan struct{}, slots)
 	}
 	return r
+}
+
+// LimitRate bounds the messages that every replay together reads a
+// second (perSecond <= 0: no bound). Slots bound how many pages are read
+// at once, but a page is soon done and the next one taken: a hundred
+// catch-ups in turn keep the store and the encoder busy on as many cores
+// as the slots allow, and the writes that follow each page take more.
+// A rate leaves the rest of the machine to live delivery whatever the
+// number of catch-ups; one catch-up alone still runs at up to the rate.
+func (r *Replayer) LimitRate(perSecond int) {
+	if perSecond <= 0 {
+		r.rate = nil
+		return
+	}
+	r.rate = rate.NewLimiter(rate.Limit(perSecond), pageSize)
 }
 
 // Slots returns the bound on pages in flight, 0 for none.
@@ -106,6 +124,13 @@ func (r *Replayer) Replay(ctx context.Context, rooms []string, cursor int64, add
 }
 
 func (r *Replayer) enter(ctx context.Context) error {
+	if r.rate != nil {
+		// A page's worth, taken before the slot: the pages that wait for
+		// the rate do not hold a slot meanwhile.
+		if err := r.rate.WaitN(ctx, pageSize); err != nil {
+			return err
+		}
+	}
 	if r.slots == nil {
 		return ctx.Err()
 	}

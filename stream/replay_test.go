@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/hub"
@@ -178,5 +179,53 @@ func TestReplayerSlots(t *testing.T) {
 	}
 	if got := stream.NewReplayer(nil, -1).Slots(); got != 0 {
 		t.Errorf("unbounded replayer has %d slots, want 0", got)
+	}
+}
+
+// LimitRate bounds the messages all replays read a second together: two
+// replays of 2,000 messages at 10,000/s take about 0.35 s (the first page
+// is the burst), and each still gets every message once, in order.
+func TestReplayerLimitRate(t *testing.T) {
+	st, want := newLog(t, 2000)
+	r := stream.NewReplayer(st, -1)
+	r.LimitRate(10_000)
+	start := time.Now()
+	var wg sync.WaitGroup
+	got := make([][]int64, 2)
+	for i := range got {
+		wg.Go(func() {
+			add := func(m *parley.Message) error { got[i] = append(got[i], m.ID); return nil }
+			if _, err := r.Replay(context.Background(), []string{"lobby", "b"}, 0, add, func() error { return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// 2 × 5 pages (the last reads nothing) = 4,500 messages' worth after
+	// the burst of 500: 0.45 s at 10,000/s.
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("two replays of 2,000 took %v at 10,000 messages/s, want at least 0.4 s", d)
+	}
+	for i := range got {
+		if !slices.Equal(got[i], want) {
+			t.Fatalf("replay %d got %d messages, not the %d of the log in order", i, len(got[i]), len(want))
+		}
+	}
+
+	// A replay that would wait for the rate longer than its context
+	// lasts ends at once.
+	r.LimitRate(1)
+	nop := func(*parley.Message) error { return nil }
+	if _, _, err := r.Page(context.Background(), []string{"lobby"}, 0, 0, nop); err != nil {
+		t.Fatal(err) // the burst
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start = time.Now()
+	if _, _, err := r.Page(ctx, []string{"lobby"}, 0, 0, nop); err == nil {
+		t.Error("a page that must wait 500 s for the rate, with a minute to live, returned no error")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("it took %v to give up", d)
 	}
 }
