@@ -85,6 +85,30 @@ func TestPollTimesOutWithSameCursor(t *testing.T) {
 	}
 }
 
+// A poll that finds nothing answers with the node's mark as its cursor
+// when other rooms moved it: the store read proved the poll's rooms hold
+// nothing up to it, so the next poll is caught up and skips the store,
+// and still misses nothing.
+func TestPollTimeoutCarriesTheMarkPastOtherRooms(t *testing.T) {
+	n := startNode(t, server.Config{})
+	createRoom(t, n, "other")
+	last := n.post("lobby", "ada", "old").ID
+	var carried pollAnswer
+	for _, timeout := range []string{"0.05", "0"} {
+		mark := n.post("other", "bob", "elsewhere").ID
+		carried = n.poll(fmt.Sprintf("rooms=lobby&cursor=%d&timeout=%s", last, timeout))
+		if len(carried.Events) != 0 || carried.Cursor != mark {
+			t.Errorf("timeout=%s: answer %+v, want no events and cursor %d (the other room's post)", timeout, carried, mark)
+		}
+	}
+	ch := n.pollAsync(fmt.Sprintf("rooms=lobby&cursor=%d&timeout=30&session=%s", carried.Cursor, carried.Session))
+	n.awaitPollers(1)
+	posted := n.post("lobby", "ada", "news")
+	if a := result(t, ch); !slices.Equal(a.ids(), []int64{posted.ID}) {
+		t.Fatalf("held poll from the carried cursor answered %v, want [%d]", a.ids(), posted.ID)
+	}
+}
+
 // Pollers that keep polling with the cursors they get see exactly the
 // store's order, whatever the posts' interleaving.
 func TestSuccessivePollsHaveNoGapsOrDuplicates(t *testing.T) {

@@ -111,10 +111,14 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 	p := &heldPoll{l: l, rooms: detach(req.rooms), cursor: req.cursor, hold: hold, fd: -1}
 	p.sub = h.hub.Subscribe(p, p.rooms)
 	if wm := h.cfg.Watermark; wm == nil || req.cursor < wm.Last() {
-		if evs, err := h.after(r.Context(), req.rooms, req.cursor); err != nil || len(evs) > 0 {
+		evs, next, err := h.after(r.Context(), req.rooms, req.cursor)
+		if err != nil || len(evs) > 0 {
 			p.sub.Cancel()
-			return evs, lastID(evs, req.cursor), err, false
+			return evs, next, err, false
 		}
+		p.mu.Lock() // Deliver may be reading it
+		p.cursor = next
+		p.mu.Unlock()
 	}
 	conn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
@@ -172,12 +176,11 @@ func (h *Handler) roundRaw(w http.ResponseWriter, r *http.Request, l *Listener, 
 // blocks: the first event the client has not seen starts the answer in a
 // goroutine of its own, which takes every event that arrived by then.
 func (p *heldPoll) Deliver(ev *parley.Event) {
-	if !ev.Signal() && ev.ID() <= p.cursor {
-		return // the client has it
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
+	case !ev.Signal() && ev.ID() <= p.cursor:
+		return // the client has it
 	case p.state >= heldAnswering || p.overflow || p.revoked != nil:
 		return
 	case len(p.events) >= p.l.h.cfg.MaxBatch:
@@ -291,7 +294,7 @@ func (p *heldPoll) answer() {
 		// The store has all of it. (The goroutine path waits on when the
 		// store has nothing, which only signals can cause; this answers
 		// with no events and the same cursor instead.)
-		evs, err = h.after(context.Background(), p.rooms, cursor)
+		evs, cursor, err = h.after(context.Background(), p.rooms, cursor)
 	}
 	if err == nil {
 		cursor = lastID(evs, cursor)

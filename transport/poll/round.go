@@ -23,8 +23,7 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 	cursor := req.cursor
 	if req.timeout == 0 {
 		// Nothing to wait for: what the store has now is the answer.
-		evs, err := h.after(ctx, req.rooms, cursor)
-		return evs, lastID(evs, cursor), err
+		return h.after(ctx, req.rooms, cursor)
 	}
 
 	// Subscribe first, then read: see the package comment.
@@ -34,9 +33,11 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 	if w := h.cfg.Watermark; w == nil || cursor < w.Last() {
 		// Unless caught up (then the hub delivers whatever comes after
 		// the cursor, see Watermark), read what the client missed.
-		if evs, err := h.after(ctx, req.rooms, cursor); err != nil || len(evs) > 0 {
-			return evs, lastID(evs, cursor), err
+		evs, next, err := h.after(ctx, req.rooms, cursor)
+		if err != nil || len(evs) > 0 {
+			return evs, next, err
 		}
+		cursor = next
 	}
 
 	timer := time.NewTimer(req.timeout)
@@ -69,10 +70,11 @@ func (h *Handler) round(ctx context.Context, req request, hold *session.Hold) ([
 				h.cfg.Counters.Overflowed()
 				// More arrived than one answer holds: all of it is in
 				// the store.
-				evs, err := h.after(ctx, req.rooms, cursor)
+				evs, next, err := h.after(ctx, req.rooms, cursor)
 				if err != nil || len(evs) > 0 {
-					return evs, lastID(evs, cursor), err
+					return evs, next, err
 				}
+				cursor = next
 				continue
 			}
 			evs := held[:0]
@@ -126,22 +128,40 @@ const lastIDKey = "\x00last"
 // after reads at most MaxBatch events after cursor from the store, in one
 // read shared with the concurrent polls of the same rooms and cursor. The
 // events are shared: they must not be modified.
-func (h *Handler) after(ctx context.Context, rooms []string, cursor int64) ([]*parley.Event, error) {
+func (h *Handler) after(ctx context.Context, rooms []string, cursor int64) (evs []*parley.Event, next int64, err error) {
 	sorted := slices.Clone(rooms)
 	slices.Sort(sorted)
 	key := strconv.FormatInt(cursor, 10) + " " + strings.Join(sorted, ",")
-	evs, _, err := h.reads.do(ctx, key, func(ctx context.Context) ([]*parley.Event, int64, error) {
+	evs, mark, err := h.reads.do(ctx, key, func(ctx context.Context) ([]*parley.Event, int64, error) {
+		var mark int64
+		if w := h.cfg.Watermark; w != nil {
+			mark = w.Last()
+		}
 		msgs, err := h.store.After(ctx, sorted, cursor, h.cfg.MaxBatch)
 		if err != nil || len(msgs) == 0 {
-			return nil, 0, err
+			return nil, mark, err
 		}
 		evs := make([]*parley.Event, len(msgs))
 		for i, m := range msgs {
 			evs[i] = parley.NewEvent(m)
 		}
-		return evs, 0, nil
+		return evs, mark, nil
 	})
-	return evs, err
+	switch {
+	case err != nil:
+		return nil, cursor, err
+	case len(evs) > 0:
+		return evs, lastID(evs, cursor), nil
+	default:
+		// The rooms hold nothing after the cursor up to the mark read
+		// before the store: every event at or below it was committed
+		// before the read began. Every event above it is published
+		// after the read began, so after the hub subscriptions of the
+		// polls that share the read (a read in flight is never joined):
+		// they may move their cursor to the mark, and the next poll
+		// then finds itself caught up and skips the store.
+		return nil, max(cursor, mark), nil
+	}
 }
 
 // lastID is the cursor after evs: the last event's ID, or cursor.
