@@ -179,3 +179,57 @@ func TestClusterRoutesDirectMessagesByUserTopic(t *testing.T) {
 		t.Errorf("B received %v events over NATS, want only the DM", got)
 	}
 }
+
+// A publish to eight rooms in one request is one commit that reaches more
+// shards than the store's ring records, so it is announced; single posts
+// between them are accounted for by the ring alone. Nodes that follow one
+// of the rooms each deliver it completely and in order either way.
+func TestClusterRoutesWideAndNarrowBatches(t *testing.T) {
+	db, natsURL, cluster := servicetest.PostgresDB(t), servicetest.NATS(t), servicetest.Subject()
+	key := servicetest.CreateAPIKey(t, db, "shop")
+	var nodes []*node
+	for _, name := range []string{"A", "B", "C"} {
+		nodes = append(nodes, startNode(t, server.Config{DB: db, Broker: natsURL, Cluster: cluster, Node: name, RoomCreationBurst: 10}))
+	}
+	a, b, c := nodes[0], nodes[1], nodes[2]
+	rooms := []string{"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"}
+	for _, r := range rooms {
+		createRoom(t, a, r)
+	}
+	sa, sb := a.subscribe("rooms=r0", ""), b.subscribe("rooms=r7", "")
+
+	app := []string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}
+	var want0, want7 []int64
+	for i := range 10 {
+		body := fmt.Sprintf(`{"messages":[{"rooms":["r0","r1","r2","r3","r4","r5","r6","r7"],"text":"wide %d","from":"shop"}]}`, i)
+		resp, out := c.do("POST", "/api/publish", body, app...)
+		var pub struct{ Messages []parley.Message }
+		if err := json.Unmarshal(out, &pub); err != nil || resp.StatusCode != http.StatusCreated || len(pub.Messages) != len(rooms) {
+			t.Fatalf("publish to eight rooms: %d %s", resp.StatusCode, out)
+		}
+		for _, m := range pub.Messages {
+			switch m.Room {
+			case "r0":
+				want0 = append(want0, m.ID)
+			case "r7":
+				want7 = append(want7, m.ID)
+			}
+		}
+		want0 = append(want0, c.post("r0", "cy", fmt.Sprint("narrow ", i)).ID)
+		c.post("r3", "cy", fmt.Sprint("elsewhere ", i))
+		want7 = append(want7, c.post("r7", "cy", fmt.Sprint("narrow ", i)).ID)
+	}
+	for _, s := range []struct {
+		room string
+		c    *sseClient
+		want []int64
+	}{{"r0", sa, want0}, {"r7", sb, want7}} {
+		var got []int64
+		for range s.want {
+			got = append(got, s.c.next(10*time.Second).id)
+		}
+		if !slices.Equal(got, s.want) {
+			t.Errorf("%s's subscriber got %v, want %v", s.room, got, s.want)
+		}
+	}
+}
