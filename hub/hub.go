@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/parley-chat/parley"
 )
@@ -60,6 +61,9 @@ type Hub struct {
 	next     atomic.Uint32
 	subs     atomic.Int64 // live subscriptions, for metrics
 	interest Interest     // nil: every event reaches the node anyway
+	// lastEvent is when an event (not a signal) was last published, in
+	// Unix nanoseconds.
+	lastEvent atomic.Int64
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -163,9 +167,19 @@ func (s *Subscription) Rooms() []string { return s.rooms }
 // event is queued in every partition; delivery happens asynchronously, in
 // publish order. Publish must not be called from Deliver.
 func (h *Hub) Publish(ev *parley.Event) {
+	if !ev.Signal() {
+		h.lastEvent.Store(time.Now().UnixNano())
+	}
 	for _, p := range h.parts {
 		p.send(op{kind: opEvent, ev: ev}, h.done)
 	}
+}
+
+// PublishedWithin reports whether an event (not a signal) was published
+// within the last d: live messages are flowing. Bulk work such as
+// catch-ups (stream.Replayer.LimitRate) holds back while they do.
+func (h *Hub) PublishedWithin(d time.Duration) bool {
+	return time.Now().UnixNano()-h.lastEvent.Load() < int64(d)
 }
 
 // Disconnect cancels every subscription that follows topic and tells

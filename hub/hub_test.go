@@ -3,6 +3,7 @@ package hub_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley"
 	"github.com/parley-chat/parley/hub"
@@ -273,5 +274,25 @@ func TestDisconnectEndsTheTopicsSubscriptions(t *testing.T) {
 	}
 	if got := h.Topics("@~"); len(got) != 1 || got[0] != "@~s2" {
 		t.Errorf("Topics(@~) after Disconnect = %v, want only @~s2", got)
+	}
+}
+
+// PublishedWithin tells whether events (not signals) are flowing.
+func TestPublishedWithin(t *testing.T) {
+	h := hub.New()
+	defer h.Close()
+	if h.PublishedWithin(time.Hour) {
+		t.Fatal("a hub that published nothing reports an event within the hour")
+	}
+	h.Publish(parley.NewSignal("typing:lobby", parley.Message{Room: "lobby"}))
+	if h.PublishedWithin(time.Hour) {
+		t.Error("a signal counts as a published event")
+	}
+	h.Publish(parley.NewEvent(parley.Message{ID: 1, Room: "lobby"}))
+	if !h.PublishedWithin(time.Hour) {
+		t.Error("an event published just now is not within the hour")
+	}
+	if h.PublishedWithin(0) {
+		t.Error("an event is reported within no time at all")
 	}
 }

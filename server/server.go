@@ -112,8 +112,11 @@ type Config struct {
 	// stream.Replayer). 0: stream.DefaultSlots; negative: no bound.
 	ReplaySlots int
 	// ReplayRate bounds the messages that every catch-up together reads
-	// a second, so that a hundred of them leave the CPUs live delivery
-	// needs (see stream.Replayer.LimitRate). 0: no bound.
+	// a second while live messages flow (one was published within the
+	// last second), so that a hundred of them leave the CPUs live
+	// delivery needs (see stream.Replayer.LimitRate); with no live
+	// messages, catch-ups run at full speed. 0: stream.DefaultRate;
+	// negative: no bound.
 	ReplayRate int
 
 	// CORSOrigins may read the API from browser pages on other origins
@@ -308,7 +311,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		"irc":  connlimit.New("IRC connections", perClient, 0),
 	}
 	replayer := stream.NewReplayer(store, cfg.ReplaySlots)
-	replayer.LimitRate(cfg.ReplayRate)
+	replayRate := cfg.ReplayRate
+	if replayRate == 0 {
+		replayRate = stream.DefaultRate()
+	}
+	replayer.LimitRate(replayRate, func() bool { return s.hub.PublishedWithin(time.Second) })
 	s.events = sse.New(s.hub, store, s.chat, sse.Config{
 		Limit:     s.conns["sse"],
 		Counters:  s.delivery["sse"],

@@ -35,6 +35,7 @@ type Replayer struct {
 	store parley.Store
 	slots chan struct{} // nil: no bound
 	rate  *rate.Limiter // nil: no bound
+	live  func() bool   // whether rate applies now; nil: always
 }
 
 // DefaultSlots is the default number of catch-up pages in flight: half the
@@ -55,19 +56,25 @@ func NewReplayer(store parley.Store, slots int) *Replayer {
 }
 
 // LimitRate bounds the messages that every replay together reads a
-// second (perSecond <= 0: no bound). Slots bound how many pages are read
-// at once, but a page is soon done and the next one taken: a hundred
-// catch-ups in turn keep the store and the encoder busy on as many cores
-// as the slots allow, and the writes that follow each page take more.
-// A rate leaves the rest of the machine to live delivery whatever the
-// number of catch-ups; one catch-up alone still runs at up to the rate.
-func (r *Replayer) LimitRate(perSecond int) {
+// second while live reports true (perSecond <= 0: no bound; live nil:
+// always). Slots bound how many pages are read at once, but a page is
+// soon done and the next one taken: a hundred catch-ups in turn keep the
+// store and the encoder busy on as many cores as the slots allow, and
+// the writes that follow each page take more, so live messages wait for
+// CPU. A rate while live messages flow leaves the machine to them; when
+// none flow, catch-ups run at full speed.
+func (r *Replayer) LimitRate(perSecond int, live func() bool) {
 	if perSecond <= 0 {
-		r.rate = nil
+		r.rate, r.live = nil, nil
 		return
 	}
-	r.rate = rate.NewLimiter(rate.Limit(perSecond), pageSize)
+	r.rate, r.live = rate.NewLimiter(rate.Limit(perSecond), pageSize), live
 }
+
+// DefaultRate is the default bound of LimitRate: 50,000 messages a second
+// per CPU, all catch-ups together, which on two cores kept live delivery's
+// p99 within a fifth of its value without catch-ups (docs/BENCHMARKS.md).
+func DefaultRate() int { return 50_000 * runtime.GOMAXPROCS(0) }
 
 // Slots returns the bound on pages in flight, 0 for none.
 func (r *Replayer) Slots() int { return cap(r.slots) }
@@ -124,7 +131,7 @@ func (r *Replayer) Replay(ctx context.Context, rooms []string, cursor int64, add
 }
 
 func (r *Replayer) enter(ctx context.Context) error {
-	if r.rate != nil {
+	if r.rate != nil && (r.live == nil || r.live()) {
 		// A page's worth, taken before the slot: the pages that wait for
 		// the rate do not hold a slot meanwhile.
 		if err := r.rate.WaitN(ctx, pageSize); err != nil {

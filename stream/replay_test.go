@@ -188,7 +188,7 @@ func TestReplayerSlots(t *testing.T) {
 func TestReplayerLimitRate(t *testing.T) {
 	st, want := newLog(t, 2000)
 	r := stream.NewReplayer(st, -1)
-	r.LimitRate(10_000)
+	r.LimitRate(10_000, nil)
 	start := time.Now()
 	var wg sync.WaitGroup
 	got := make([][]int64, 2)
@@ -212,9 +212,22 @@ func TestReplayerLimitRate(t *testing.T) {
 		}
 	}
 
+	// The rate holds only while live says so.
+	var live atomic.Bool
+	r.LimitRate(1, live.Load)
+	start = time.Now()
+	for range 3 {
+		if _, err := r.Replay(context.Background(), []string{"lobby", "b"}, 0, func(*parley.Message) error { return nil }, func() error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("three replays at 1 message/s with nothing live took %v: the rate held", d)
+	}
+	live.Store(true)
+
 	// A replay that would wait for the rate longer than its context
 	// lasts ends at once.
-	r.LimitRate(1)
 	nop := func(*parley.Message) error { return nil }
 	if _, _, err := r.Page(context.Background(), []string{"lobby"}, 0, 0, nop); err != nil {
 		t.Fatal(err) // the burst

@@ -105,7 +105,7 @@ func parseServeFlags(args []string, stderr io.Writer) (serveFlags, error) {
 	fs.IntVar(&f.rateBurst, "rate-burst", 20, "messages a client may send at once before -rate-limit applies")
 	fs.DurationVar(&f.heartbeat, "heartbeat", 15*time.Second, "event-stream heartbeat interval")
 	fs.DurationVar(&f.retry, "retry", 2*time.Second, "reconnect delay suggested to event-stream clients")
-	fs.IntVar(&f.replayRate, "replay-rate", 0, "messages a second that catch-ups (clients resuming from a cursor) read from the store, all together; a bound leaves CPUs to live delivery while many catch up at once. 0: no bound")
+	fs.IntVar(&f.replayRate, "replay-rate", 0, "messages a second that catch-ups (clients resuming from a cursor) read from the store, all together, while live messages flow; it leaves CPUs to live delivery while many catch up at once (with no live messages, catch-ups run at full speed). 0: 50,000 per CPU; -1: no bound")
 	fs.IntVar(&f.replaySlots, "replay-slots", 0, "catch-up pages (a store read of 500 messages and its encoding, for event streams and WebSockets resuming from a cursor) in flight at once over all connections; the others wait their turn, so that catch-ups leave cores to live delivery. 0: half the CPUs, at least 1; -1: no bound")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
