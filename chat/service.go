@@ -245,12 +245,17 @@ func (s *Service) commitBatch(batch [][]*post) {
 	for _, u := range batch {
 		posts = append(posts, u...)
 	}
+	// The store writes the IDs and times into the events' messages.
+	events := make([]*parley.Event, len(posts))
 	msgs := make([]*parley.Message, len(posts))
 	for i, p := range posts {
-		msgs[i] = &p.msg
+		events[i] = parley.NewEvent(p.msg)
+		events[i].Also = p.also
+		events[i].Revoke = p.revoke
+		msgs[i] = &events[i].Message
 	}
 	began := time.Now()
-	recent, err := s.appendBatch(ctx, posts, msgs)
+	recent, err := s.appendBatch(ctx, events, msgs)
 	if err == nil {
 		s.obs.Committed(len(msgs), time.Since(began))
 	} else if parley.ErrorCode(err) == parley.EInternal {
@@ -269,11 +274,8 @@ func (s *Service) commitBatch(batch [][]*post) {
 		batch[0][0].done <- err
 		return
 	}
-	events := make([]*parley.Event, len(posts))
 	for i, p := range posts {
-		events[i] = parley.NewEvent(p.msg)
-		events[i].Also = p.also
-		events[i].Revoke = p.revoke
+		p.msg = events[i].Message // with its ID and time, for the poster's answer
 		if s.cfg.OnCommit != nil {
 			s.cfg.OnCommit(p.msg)
 		}
@@ -288,20 +290,16 @@ func (s *Service) commitBatch(batch [][]*post) {
 	}
 }
 
-// appendBatch stores a batch, recording its routing keys when both the store
-// and the broker keep a ring of recent batches (a cluster routed by
-// interest); it then returns the ring.
-func (s *Service) appendBatch(ctx context.Context, posts []*post, msgs []*parley.Message) ([]parley.Batch, error) {
+// appendBatch stores msgs, the messages of events, recording the events'
+// routing keys when both the store and the broker keep a ring of recent
+// batches (a cluster routed by interest); it then returns the ring.
+func (s *Service) appendBatch(ctx context.Context, events []*parley.Event, msgs []*parley.Message) ([]parley.Batch, error) {
 	ring, ok := s.store.(parley.BatchRing)
 	pub, ok2 := s.broker.(parley.RingPublisher)
 	if !ok || !ok2 {
 		return nil, s.store.Append(ctx, msgs)
 	}
-	unstored := make([]*parley.Event, len(posts))
-	for i, p := range posts {
-		unstored[i] = &parley.Event{Message: p.msg, Also: p.also}
-	}
-	keys, routed := pub.BatchKeys(unstored)
+	keys, routed := pub.BatchKeys(events)
 	if !routed {
 		return nil, s.store.Append(ctx, msgs)
 	}

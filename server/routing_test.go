@@ -39,19 +39,8 @@ func TestClusterRoutesByInterest(t *testing.T) {
 		ra = append(ra, c.post("ra", "cy", fmt.Sprint("ra ", i)).ID)
 		rb = append(rb, c.post("rb", "cy", fmt.Sprint("rb ", i)).ID)
 	}
-	for _, s := range []struct {
-		name string
-		c    *sseClient
-		want []int64
-	}{{"A", sa, ra}, {"B", sb, rb}} {
-		var got []int64
-		for range s.want {
-			got = append(got, s.c.next(5*time.Second).id)
-		}
-		if !slices.Equal(got, s.want) {
-			t.Errorf("%s's subscriber got %v, want %v", s.name, got, s.want)
-		}
-	}
+	expectIDs(t, "A", sa, ra, 5*time.Second)
+	expectIDs(t, "B", sb, rb, 5*time.Second)
 	for _, n := range []struct {
 		name string
 		n    *node
@@ -219,17 +208,19 @@ func TestClusterRoutesWideAndNarrowBatches(t *testing.T) {
 		c.post("r3", "cy", fmt.Sprint("elsewhere ", i))
 		want7 = append(want7, c.post("r7", "cy", fmt.Sprint("narrow ", i)).ID)
 	}
-	for _, s := range []struct {
-		room string
-		c    *sseClient
-		want []int64
-	}{{"r0", sa, want0}, {"r7", sb, want7}} {
-		var got []int64
-		for range s.want {
-			got = append(got, s.c.next(10*time.Second).id)
-		}
-		if !slices.Equal(got, s.want) {
-			t.Errorf("%s's subscriber got %v, want %v", s.room, got, s.want)
-		}
+	expectIDs(t, "r0", sa, want0, 10*time.Second)
+	expectIDs(t, "r7", sb, want7, 10*time.Second)
+}
+
+// expectIDs reads len(want) events from c, each within wait, and fails
+// unless their IDs are want, in order.
+func expectIDs(t *testing.T, who string, c *sseClient, want []int64, wait time.Duration) {
+	t.Helper()
+	var got []int64
+	for range want {
+		got = append(got, c.next(wait).id)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s's subscriber got %v, want %v", who, got, want)
 	}
 }

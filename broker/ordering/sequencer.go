@@ -134,6 +134,9 @@ type Range struct {
 	Unknown bool
 }
 
+// valid reports whether r names at least one ID.
+func (r Range) valid() bool { return r.First > 0 && r.Last >= r.First }
+
 // input is one thing offered to the sequencer.
 type input struct {
 	events []*parley.Event // Offer, OfferShard
@@ -206,7 +209,7 @@ func (s *Sequencer) Offer(events []*parley.Event) {
 // at once, and one whose shards are Unknown waits for a range that knows
 // them.
 func (s *Sequencer) Announce(ranges ...Range) {
-	ranges = slices.DeleteFunc(slices.Clone(ranges), func(r Range) bool { return r.First <= 0 || r.Last < r.First })
+	ranges = slices.DeleteFunc(slices.Clone(ranges), func(r Range) bool { return !r.valid() })
 	if len(ranges) > 0 {
 		s.send(input{kind: inputAnnounce, ranges: ranges})
 	}
@@ -217,12 +220,12 @@ func (s *Sequencer) Announce(ranges ...Range) {
 // the batches of recent: those committed just before r (the store's
 // ring, see parley.BatchRing).
 func (s *Sequencer) OfferShard(r Range, sh shard.ID, events []*parley.Event, recent ...Range) {
-	if r.First <= 0 || r.Last < r.First {
+	if !r.valid() {
 		return
 	}
 	ranges := append(make([]Range, 0, 1+len(recent)), r)
 	for _, rr := range recent {
-		if rr.First > 0 && rr.Last >= rr.First {
+		if rr.valid() {
 			ranges = append(ranges, rr)
 		}
 	}
